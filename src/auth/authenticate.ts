@@ -1,0 +1,49 @@
+// Turns the Authorization header into a viewer: a verified token whose user exists, is
+// enabled, and belongs to the token's customer. One SQL statement (user joined to customer).
+import { type Customer, Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
+import { type AccessTokens, InvalidTokenError } from "./access-tokens.js";
+
+export type Viewer = { user: User; customer: Customer };
+
+/** `viewer` null: `failure` says why a token was refused, or is null when none was sent. */
+export type Authentication = { viewer: Viewer; failure: null } | { viewer: null; failure: string | null };
+
+type ViewerRow = User & { customerName: string; customerSlug: string; customerCreatedAt: Date };
+
+export function bearerToken(authorization: string | null): string | null {
+  if (!authorization) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : "";
+}
+
+export async function authenticate(
+  authorization: string | null,
+  tokens: AccessTokens,
+  prisma: PrismaClient,
+): Promise<Authentication> {
+  const token = bearerToken(authorization);
+  if (token === null) return { viewer: null, failure: null };
+  if (token === "") return { viewer: null, failure: "Malformed Authorization header: expected Bearer <token>." };
+  let claims;
+  try {
+    claims = await tokens.verify(token);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { viewer: null, failure: error.message };
+    throw error;
+  }
+  const rows = await prisma.$queryRaw<ViewerRow[]>(Prisma.sql`
+    SELECT u.*, c."name" AS "customerName", c."slug" AS "customerSlug", c."createdAt" AS "customerCreatedAt"
+    FROM "User" u JOIN "Customer" c ON c."id" = u."customerId"
+    WHERE u."id" = ${claims.userId}::uuid AND u."customerId" = ${claims.customerId}::uuid`);
+  const row = rows[0];
+  // One message for unknown, moved and disabled users: a token tells nothing about accounts.
+  if (!row || !row.enabled) return { viewer: null, failure: "The token's user is unknown or disabled." };
+  const { customerName, customerSlug, customerCreatedAt, ...user } = row;
+  return {
+    viewer: {
+      user,
+      customer: { id: user.customerId, name: customerName, slug: customerSlug, createdAt: customerCreatedAt },
+    },
+    failure: null,
+  };
+}

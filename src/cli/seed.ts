@@ -1,0 +1,41 @@
+// `npm run db:seed -- [--customers N] [--records N] [--attachments N]`
+// Applies pending migrations, then seeds the demo data (no flags) or bulk data (flags).
+import { demoUsers, seedBulkData, seedDemoData, type BulkSeedResult } from "../../prisma/seed.js";
+import { migrate } from "../db/migrate.js";
+import { describeDatabase, runCommand, withConfiguredDatabase } from "./run-command.js";
+import { parseSeedArguments, seedUsage } from "./seed-arguments.js";
+
+const formatCount = (n: number) => n.toLocaleString("en-US");
+
+function bulkSummary(result: BulkSeedResult, target: string): string {
+  const demo = result.demoSeeded ? " (demo data seeded first)" : "";
+  return (
+    `Bulk seed of ${target}: ${formatCount(result.customers)} customers (${formatCount(result.customersCreated)} new), ` +
+    `+${formatCount(result.recordsCreated)} records, +${formatCount(result.attachmentsCreated)} attachments ` +
+    `in ${(result.ms / 1000).toFixed(1)} s${demo}`
+  );
+}
+
+await runCommand("db:seed", async () => {
+  const command = parseSeedArguments(process.argv.slice(2));
+  if (command.mode === "help") {
+    console.log(seedUsage);
+    return;
+  }
+  await withConfiguredDatabase(async (db, config) => {
+    const target = describeDatabase(config, db);
+    const applied = await migrate(db);
+    if (applied.length > 0) console.log(`Applied migrations: ${applied.join(", ")}`);
+    if (command.mode === "bulk") {
+      console.log(bulkSummary(await seedBulkData(db, command.options), target));
+      return;
+    }
+    const { seeded } = await seedDemoData(db);
+    const users = demoUsers.map((user) => `${user.email} (${user.role})`).join(", ");
+    console.log(
+      seeded
+        ? `Seeded the demo data into ${target}: customers acme, globex; users ${users}`
+        : `${target} already has customers; demo data not seeded (only an empty database is seeded)`,
+    );
+  });
+});

@@ -1,0 +1,138 @@
+// Opens the database the configuration names: PostgreSQL through a bounded pg pool
+// when DATABASE_URL is set, otherwise the embedded PGlite in DATA_DIR.
+// The Prisma client returned here is NOT tenant-scoped: it is for system code
+// (authentication, migrations, seed, jobs). Request code gets createTenantScopedClient().
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Config } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
+import { StatementCounter, withStatementCounter } from "./statement-counter.js";
+
+export type PoolStats = { total: number; idle: number; inUse: number; waiting: number; max: number };
+
+export interface Database {
+  /** "embedded": this process holds the PGlite folder; "embedded-client": another process does. */
+  kind: "postgres" | "embedded" | "embedded-client";
+  prisma: PrismaClient;
+  statements: StatementCounter;
+  /** Set when this process holds an embedded PGlite (tests, the server). */
+  pglite?: PGlite;
+  /** Set when queries go over the wire (PostgreSQL, or another process's embedded socket). */
+  pool?: pg.Pool;
+  poolStats(): PoolStats | undefined;
+  /** Resolves when the database answers `SELECT 1` within the timeout; rejects otherwise. */
+  ping(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenDatabaseOptions = {
+  /** An already opened PGlite (tests clone a migrated one). */
+  pglite?: PGlite;
+  /** Overrides config.database.url (tests, CLI). */
+  url?: string;
+};
+
+export async function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const url = options.url ?? config.database.url;
+  if (url) return openPostgres(url, config);
+  if (options.pglite) return openEmbedded(options.pglite, async () => {});
+
+  const lock = readEmbeddedServerLock(config.dataDir);
+  if (lock) {
+    // Another process holds the folder: talk to it over its loopback socket.
+    const viaSocket = await openPostgres(`postgresql://postgres@127.0.0.1:${lock.port}/postgres`, {
+      ...config,
+      database: { ...config.database, poolSize: 1, statementTimeoutMs: 0 },
+    });
+    return { ...viaSocket, kind: "embedded-client" };
+  }
+  return openEmbeddedFolder(config.dataDir);
+}
+
+async function openEmbeddedFolder(dataDir: string): Promise<Database> {
+  const folder = path.join(dataDir, "pgdata");
+  fs.mkdirSync(folder, { recursive: true });
+  const pglite = await PGlite.create({ dataDir: folder });
+  const socketServer = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 16 });
+  await socketServer.start();
+  const releaseLock = writeEmbeddedServerLock(dataDir, socketPort(socketServer));
+  return openEmbedded(pglite, async () => {
+    releaseLock();
+    await socketServer.stop();
+    await pglite.close();
+  });
+}
+
+function socketPort(server: PGLiteSocketServer): number {
+  // The server listens on an ephemeral port; its net.Server knows which.
+  const netServer = (server as unknown as { server?: import("node:net").Server }).server;
+  const address = netServer?.address();
+  if (!address || typeof address === "string") throw new Error("embedded database socket has no port");
+  return address.port;
+}
+
+async function openEmbedded(pglite: PGlite, closeFolder: () => Promise<void>): Promise<Database> {
+  const statements = new StatementCounter();
+  const prisma = new PrismaClient({ adapter: withStatementCounter(new PrismaPGlite(pglite), statements) });
+  return {
+    kind: "embedded",
+    prisma,
+    statements,
+    pglite,
+    poolStats: () => undefined,
+    ping: (timeoutMs) => withTimeout(pglite.query("SELECT 1").then(() => {}), timeoutMs),
+    async close() {
+      await prisma.$disconnect();
+      await closeFolder();
+    },
+  };
+}
+
+async function openPostgres(url: string, config: Config): Promise<Database> {
+  const { poolSize, connectTimeoutMs, statementTimeoutMs, idleTimeoutMs } = config.database;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Bounds both opening a connection and waiting for a free one from the pool.
+    connectionTimeoutMillis: connectTimeoutMs,
+    idleTimeoutMillis: idleTimeoutMs,
+    statement_timeout: statementTimeoutMs || undefined,
+    application_name: "testapp-api",
+  });
+  // An idle client that loses its connection emits here; without a listener the process dies.
+  pool.on("error", () => {});
+  const statements = new StatementCounter();
+  const prisma = new PrismaClient({ adapter: withStatementCounter(new PrismaPg(pool), statements) });
+  return {
+    kind: "postgres",
+    prisma,
+    statements,
+    pool,
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      inUse: pool.totalCount - pool.idleCount,
+      waiting: pool.waitingCount,
+      max: poolSize,
+    }),
+    ping: (timeoutMs) => withTimeout(pool.query("SELECT 1").then(() => {}), timeoutMs),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

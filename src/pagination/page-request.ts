@@ -1,0 +1,85 @@
+// Relay pagination arguments → one keyset page request, and fetched rows → a connection.
+// Pages are keyset ranges on (sort key, id): stable under ties, never OFFSET.
+import { badUserInput } from "../errors.js";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+export type PageArgs = {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+};
+
+export type PageRequest<Key> = {
+  /** "backward" when `last` is given: rows are fetched from the end of the range. */
+  direction: "forward" | "backward";
+  /** Rows wanted; fetch limit + 1 to learn whether there are more. */
+  limit: number;
+  after: Key | null;
+  before: Key | null;
+};
+
+function pageSize(name: "first" | "last", value: number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value < 0) throw badUserInput(`${name} may not be negative.`, name);
+  if (value > MAX_PAGE_SIZE) {
+    throw badUserInput(`${name} may not exceed ${MAX_PAGE_SIZE} (asked for ${value}).`, name);
+  }
+  return value;
+}
+
+export function parsePageArgs<Key>(
+  args: PageArgs,
+  decodeCursor: (cursor: string, argument: "after" | "before") => Key,
+): PageRequest<Key> {
+  const first = pageSize("first", args.first);
+  const last = pageSize("last", args.last);
+  if (first !== undefined && last !== undefined) {
+    throw badUserInput("Pass either first or last, not both.", "last");
+  }
+  return {
+    direction: last !== undefined ? "backward" : "forward",
+    limit: last ?? first ?? DEFAULT_PAGE_SIZE,
+    after: args.after ? decodeCursor(args.after, "after") : null,
+    before: args.before ? decodeCursor(args.before, "before") : null,
+  };
+}
+
+export type Connection<Node> = {
+  edges: Array<{ cursor: string; node: Node }>;
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+};
+
+/**
+ * `rows` as fetched for `request`: in list order when forward, in reverse list order when
+ * backward, at most limit + 1 of them.
+ */
+export function toConnection<Row, Key>(
+  rows: Row[],
+  request: PageRequest<Key>,
+  cursorOf: (row: Row) => string,
+): Connection<Row> {
+  const hasMore = rows.length > request.limit;
+  const page = rows.slice(0, request.limit);
+  if (request.direction === "backward") page.reverse();
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  // Rows beyond the cursor we came from exist by construction; we report them without
+  // counting (the Relay spec allows it, and it costs no query).
+  const forward = request.direction === "forward";
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: forward ? hasMore : request.before !== null,
+      hasPreviousPage: forward ? request.after !== null : hasMore,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Relay global ids ("Type:uuid", base64). Decoding never throws: a malformed id is
+// simply not one of the caller's objects.
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { badUserInput } from "../errors.js";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type NodeId = { typename: string; id: string };
+
+export function parseNodeId(globalId: string): NodeId | null {
+  try {
+    const { typename, id } = decodeGlobalID(globalId);
+    return uuidPattern.test(id) ? { typename, id } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The database id inside a global id of `typename`, or BAD_USER_INPUT naming `field`. */
+export function requireNodeId(globalId: string, typename: string, field: string): string {
+  const parsed = parseNodeId(globalId);
+  if (!parsed || parsed.typename !== typename) {
+    throw badUserInput(`${field} is not a valid ${typename} id.`, field);
+  }
+  return parsed.id;
+}

@@ -1,0 +1,62 @@
+// Collection jobs: the type and the jobs list. Starting and following jobs come with the
+// job worker.
+import { requireViewer } from "../auth/permissions.js";
+import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
+import { fetchJobPage } from "../queries/jobs-page.js";
+import { builder } from "./builder.js";
+import { selectsField } from "./selection.js";
+
+export const JobKindEnum = builder.enumType("JobKind", { values: ["RECORD_SYNC"] as const });
+export const JobStatusEnum = builder.enumType("JobStatus", {
+  values: ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"] as const,
+});
+
+export const CollectionJobRef = builder.prismaNode("CollectionJob", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id) => ({ id }),
+  fields: (t) => ({
+    kind: t.expose("kind", { type: JobKindEnum }),
+    status: t.expose("status", { type: JobStatusEnum }),
+    attempts: t.exposeInt("attempts"),
+    progress: t.exposeFloat("progress", { description: "From 0 to 1." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    error: t.exposeString("error", { nullable: true, description: "Why the job failed, for people." }),
+    result: t.expose("result", { type: "JSON", nullable: true }),
+  }),
+});
+
+builder.queryField("jobs", (t) =>
+  t.connection(
+    {
+      type: CollectionJobRef,
+      description: "The caller's collection jobs, newest first.",
+      args: { status: t.arg({ type: JobStatusEnum, required: false }) },
+      resolve: async (_root, args, ctx, info) => {
+        requireViewer(ctx.viewer);
+        const request = keysetPageRequest(ctx, "jobs", args);
+        const { rows, totalCount } = await fetchJobPage(ctx.db, {
+          status: args.status ?? null,
+          request,
+          withTotal: selectsField(info, "totalCount"),
+        });
+        for (const row of rows) ctx.loaders.jobById.prime(row.id, row);
+        return {
+          ...keysetConnection(ctx, "jobs", rows, request, (row) => row.createdAt.toISOString()),
+          totalCount,
+        };
+      },
+    },
+    {
+      name: "CollectionJobConnection",
+      fields: (t) => ({
+        totalCount: t.int({
+          resolve: (connection) => (connection as { totalCount: number | null }).totalCount ?? 0,
+        }),
+      }),
+    },
+    { name: "CollectionJobEdge" },
+  ),
+);

@@ -1,0 +1,130 @@
+// createRecord, updateRecord, deleteRecord. Each: permission → validation → storage.
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { z } from "zod";
+import { requireWriter } from "../auth/permissions.js";
+import { badUserInput, notFound } from "../errors.js";
+import type { Context } from "../context.js";
+import { builder } from "./builder.js";
+import { requireNodeId } from "./global-id.js";
+import { validateInput } from "./input-validation.js";
+import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
+import { RecordRef } from "./record.js";
+
+const recordFields = {
+  referenceNumber: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(64, "must be at most 64 characters")
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "may contain letters, digits, '.', '_', '/' and '-'"),
+  categoryCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9_-]{1,32}$/, "must be 1 to 32 upper-case letters, digits, '_' or '-' (e.g. CAT001)"),
+  title: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"),
+  createdDate: z.date(),
+};
+
+const createRecordSchema = z.object({ ...recordFields, createdDate: recordFields.createdDate.optional() });
+const updateRecordSchema = z.object(recordFields).partial();
+
+function duplicateReference(referenceNumber: string | undefined) {
+  return badUserInput(`A record with referenceNumber ${referenceNumber} already exists.`, "referenceNumber");
+}
+
+const CreateRecordInput = builder.inputType("CreateRecordInput", {
+  fields: (t) => ({
+    referenceNumber: t.string({ required: true }),
+    categoryCode: t.string({ required: true }),
+    title: t.string({ required: true }),
+    createdDate: t.field({ type: "DateTime", required: false, description: "Defaults to now." }),
+  }),
+});
+
+const UpdateRecordInput = builder.inputType("UpdateRecordInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    referenceNumber: t.string({ required: false }),
+    categoryCode: t.string({ required: false }),
+    title: t.string({ required: false }),
+    createdDate: t.field({ type: "DateTime", required: false }),
+  }),
+});
+
+const DeleteRecordInput = builder.inputType("DeleteRecordInput", {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+type RecordRow = NonNullable<Awaited<ReturnType<Context["db"]["record"]["findFirst"]>>>;
+
+const recordPayload = (name: string) =>
+  builder.objectRef<{ record: RecordRow }>(name).implement({
+    fields: (t) => ({ record: t.field({ type: RecordRef, resolve: (payload) => payload.record }) }),
+  });
+
+const CreateRecordPayload = recordPayload("CreateRecordPayload");
+const UpdateRecordPayload = recordPayload("UpdateRecordPayload");
+const DeleteRecordPayload = builder.objectRef<{ deletedRecordId: string }>("DeleteRecordPayload").implement({
+  fields: (t) => ({ deletedRecordId: t.exposeID("deletedRecordId") }),
+});
+
+builder.mutationField("createRecord", (t) =>
+  t.field({
+    type: CreateRecordPayload,
+    args: { input: t.arg({ type: CreateRecordInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireWriter(ctx.viewer);
+      const data = validateInput(createRecordSchema, input);
+      try {
+        const record = await ctx.db.record.create({
+          data: { ...data, createdDate: data.createdDate ?? new Date() } as never,
+        });
+        return { record };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw duplicateReference(data.referenceNumber);
+        throw error;
+      }
+    },
+  }),
+);
+
+builder.mutationField("updateRecord", (t) =>
+  t.field({
+    type: UpdateRecordPayload,
+    args: { input: t.arg({ type: UpdateRecordInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireWriter(ctx.viewer);
+      const id = requireNodeId(input.id, "Record", "id");
+      const { id: _, ...changes } = input;
+      // null means "leave as is" for these non-nullable columns.
+      const present = Object.fromEntries(Object.entries(changes).filter(([, value]) => value != null));
+      const data = validateInput(updateRecordSchema, present);
+      try {
+        const record = await ctx.db.record.update({ where: { id }, data });
+        return { record };
+      } catch (error) {
+        if (isMissingRow(error)) throw notFound("Record");
+        if (isUniqueViolation(error)) throw duplicateReference(data.referenceNumber);
+        throw error;
+      }
+    },
+  }),
+);
+
+builder.mutationField("deleteRecord", (t) =>
+  t.field({
+    type: DeleteRecordPayload,
+    args: { input: t.arg({ type: DeleteRecordInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireWriter(ctx.viewer);
+      const id = requireNodeId(input.id, "Record", "id");
+      // Attachments first, then the record, in one transaction: all or nothing.
+      const deleted = await ctx.db.$transaction(async (tx) => {
+        await tx.attachment.deleteMany({ where: { recordId: id } });
+        return tx.record.deleteMany({ where: { id } });
+      });
+      if (deleted.count === 0) throw notFound("Record");
+      return { deletedRecordId: encodeGlobalID("Record", id) };
+    },
+  }),
+);

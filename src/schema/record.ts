@@ -1,0 +1,142 @@
+// The Record type, its attachments, and the record queries.
+import { requireViewer } from "../auth/permissions.js";
+import { badUserInput } from "../errors.js";
+import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
+import { MAX_PAGE_SIZE } from "../pagination/page-request.js";
+import { fetchRecordPage, recordOrders } from "../queries/records-page.js";
+import { AttachmentRef } from "./attachment.js";
+import { builder } from "./builder.js";
+import { selectsField } from "./selection.js";
+
+export const RecordRef = builder.prismaNode("Record", {
+  id: { field: "id" },
+  nullable: true,
+  findUnique: (id) => ({ id }),
+  fields: (t) => ({
+    referenceNumber: t.exposeString("referenceNumber", { description: "Unique within a customer." }),
+    categoryCode: t.exposeString("categoryCode"),
+    title: t.exposeString("title"),
+    createdDate: t.expose("createdDate", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    attachmentCount: t.int({
+      resolve: (record, _args, ctx) => ctx.loaders.attachmentCountByRecordId.load(record.id),
+    }),
+  }),
+});
+
+// Declared after both types exist (inline, TypeScript's inference goes circular).
+builder.prismaObjectField("Record", "attachments", (t) =>
+  t.connection(
+    {
+      type: AttachmentRef,
+      resolve: async (record, args, ctx) => {
+        if (args.last != null || args.before != null) {
+          // The contract pages attachments forwards only; say so rather than ignore them.
+          throw badUserInput("Attachments page forwards only: use first and after.", "last");
+        }
+        const kind = `attachments:${record.id}`;
+        const request = keysetPageRequest(ctx, kind, args);
+        const rows = await ctx.loaders.attachmentPages.load({
+          recordId: record.id,
+          limit: request.limit,
+          after: request.after,
+        });
+        return {
+          ...keysetConnection(ctx, kind, rows, request, (row) => row.createdAt.toISOString()),
+          recordId: record.id,
+        };
+      },
+    },
+    {
+      name: "AttachmentConnection",
+      fields: (t) => ({
+        totalCount: t.int({
+          // The record's attachment count, batched with attachmentCount.
+          resolve: (connection, _args, ctx) => {
+            return ctx.loaders.attachmentCountByRecordId.load((connection as { recordId: string }).recordId);
+          },
+        }),
+      }),
+    },
+    { name: "AttachmentEdge" },
+  ),
+);
+
+builder.prismaObjectField("Attachment", "record", (t) =>
+  t.field({
+    type: RecordRef,
+    resolve: async (attachment, _args, ctx) => {
+      const record = await ctx.loaders.recordById.load(attachment.recordId);
+      // The composite foreign key makes a missing record impossible; fail loudly if not.
+      if (!record) throw new Error(`attachment ${attachment.id} has no record`);
+      return record;
+    },
+  }),
+);
+
+const RecordOrderEnum = builder.enumType("RecordOrder", {
+  values: Object.keys(recordOrders) as Array<keyof typeof recordOrders>,
+});
+
+const RecordFilterInput = builder.inputType("RecordFilter", {
+  fields: (t) => ({
+    categoryCode: t.string({ required: false }),
+    createdAfter: t.field({ type: "DateTime", required: false, description: "Inclusive." }),
+    createdBefore: t.field({ type: "DateTime", required: false, description: "Exclusive." }),
+  }),
+});
+
+builder.queryField("records", (t) =>
+  t.connection(
+    {
+      type: RecordRef,
+      description: `The caller's records. first/last default to 50 and may not exceed ${MAX_PAGE_SIZE}.`,
+      args: {
+        filter: t.arg({ type: RecordFilterInput, required: false }),
+        orderBy: t.arg({ type: RecordOrderEnum, required: false, defaultValue: "CREATED_DATE_DESC" }),
+      },
+      resolve: async (_root, args, ctx, info) => {
+        requireViewer(ctx.viewer);
+        const order = args.orderBy ?? "CREATED_DATE_DESC";
+        const kind = `records:${order}`;
+        const request = keysetPageRequest(ctx, kind, args);
+        const { rows, totalCount } = await fetchRecordPage(ctx.db, {
+          filter: args.filter ?? {},
+          order,
+          request,
+          withTotal: selectsField(info, "totalCount"),
+        });
+        for (const row of rows) ctx.loaders.recordById.prime(row.id, row);
+        const sortColumn = recordOrders[order].column;
+        return {
+          ...keysetConnection(ctx, kind, rows, request, (row) =>
+            sortColumn === "createdDate" ? row.createdDate.toISOString() : row.referenceNumber,
+          ),
+          totalCount,
+        };
+      },
+    },
+    {
+      name: "RecordConnection",
+      fields: (t) => ({
+        totalCount: t.int({
+          description: "Records matching the filter, on all pages. Counted only when selected.",
+          resolve: (connection) => (connection as { totalCount: number | null }).totalCount ?? 0,
+        }),
+      }),
+    },
+    { name: "RecordEdge" },
+  ),
+);
+
+builder.queryField("recordByReference", (t) =>
+  t.field({
+    type: RecordRef,
+    nullable: true,
+    args: { referenceNumber: t.arg.string({ required: true }) },
+    resolve: async (_root, { referenceNumber }, ctx) => {
+      requireViewer(ctx.viewer);
+      return ctx.db.record.findFirst({ where: { referenceNumber } });
+    },
+  }),
+);

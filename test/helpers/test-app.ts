@@ -1,0 +1,70 @@
+// One app per test file: its own database, the real Yoga handler, requests through
+// yoga.fetch (full HTTP semantics, no port).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { AppServices } from "../../src/context.js";
+import type { Database } from "../../src/db/database.js";
+import { type App, createApp, createServices } from "../../src/server.js";
+import { Seed } from "./seed.js";
+import { openTestDatabase } from "./test-database.js";
+
+export type GraphQLResponse<Data = any> = {
+  status: number;
+  headers: Headers;
+  body: { data?: Data; errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }> };
+};
+
+export type TestApp = {
+  app: App;
+  db: Database;
+  config: Config;
+  services: AppServices;
+  seed: Seed;
+  gql<Data = any>(
+    query: string,
+    options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<Data>>;
+  close(): Promise<void>;
+};
+
+export async function startTestApp(
+  environment: NodeJS.ProcessEnv = {},
+  overrides: Parameters<typeof createServices>[2] = {},
+): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "testapp-test-"));
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-0123456789",
+    LOG_LEVEL: "silent",
+    ...environment,
+  });
+  const db = await openTestDatabase(config);
+  const services = createServices(config, db, overrides);
+  const app = createApp(services);
+  return {
+    app,
+    db,
+    config,
+    services,
+    seed: new Seed(db, services.tokens),
+    async gql(query, options = {}) {
+      const response = await app.fetch("http://yoga/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    async close() {
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

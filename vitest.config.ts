@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    // graphql 16 has no "exports" map: Node loads its CommonJS build for the libraries,
+    // Vite would pick the .mjs one for our code, and graphql refuses the mix.
+    alias: { graphql: "graphql/index.js" },
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/helpers/global-setup.ts"],
+    // Each file gets its own database (a clone of a migrated one), so files run in parallel.
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
