@@ -5,13 +5,13 @@ import { migrate } from "../db/migrate.js";
 import { describeDatabase, runCommand, withConfiguredDatabase } from "./run-command.js";
 import { parseSeedArguments, seedUsage } from "./seed-arguments.js";
 
-const formatCount = (n: number) => n.toLocaleString("en-US");
+const count = (n: number, noun: string) => `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 
 function bulkSummary(result: BulkSeedResult, target: string): string {
   const demo = result.demoSeeded ? " (demo data seeded first)" : "";
   return (
-    `Bulk seed of ${target}: ${formatCount(result.customers)} customers (${formatCount(result.customersCreated)} new), ` +
-    `+${formatCount(result.recordsCreated)} records, +${formatCount(result.attachmentsCreated)} attachments ` +
+    `Bulk seed of ${target}: ${count(result.customers, "customer")} (${result.customersCreated} new), ` +
+    `+${count(result.recordsCreated, "record")}, +${count(result.attachmentsCreated, "attachment")} ` +
     `in ${(result.ms / 1000).toFixed(1)} s${demo}`
   );
 }

@@ -1,0 +1,53 @@
+// `npm start`: migrate, seed an empty embedded database, serve the API.
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { seedDemoData } from "../prisma/seed.js";
+import { createApp, createHttpServer, createServices } from "./server.js";
+import { devTokenForDemoUser } from "./auth/dev-token.js";
+
+async function main() {
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  if (database.kind === "embedded-client") {
+    await database.close();
+    throw new Error(`another process is already serving the embedded database in ${config.dataDir}`);
+  }
+  const applied = await migrate(database);
+  const services = createServices(config, database);
+  const { logger } = services;
+  if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
+  if (!config.database.url && (await seedDemoData(database)).seeded) logger.info("seeded the demo data");
+
+  const app = createApp(services);
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+
+  const url = `http://localhost:${config.port}/graphql`;
+  logger.info({ url, database: database.kind }, "serving");
+  if (!config.isProduction) {
+    const token = await devTokenForDemoUser(services);
+    console.log(`\nGraphiQL: ${url}`);
+    if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // Stop accepting, let in-flight requests finish (bounded), then release the database.
+    const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(deadline);
+    await database.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
