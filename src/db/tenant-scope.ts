@@ -79,7 +79,7 @@ export function scopeArguments(model: string, operation: string, args: Args, cus
   return scoped;
 }
 
-function refuseRawSql(): never {
+function refuseRawSql(..._args: unknown[]): never {
   throw new TenantScopeError("raw SQL is not allowed on a tenant-scoped client; use $queryTenant");
 }
 
