@@ -4,12 +4,22 @@ import type { YogaInitialContext } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { AccessTokens } from "./auth/access-tokens.js";
 import { authenticate, type Viewer } from "./auth/authenticate.js";
+import type { VerifiedUserCache } from "./auth/user-cache.js";
+import type { UserChangeFollower } from "./cache/follow-user-changes.js";
+import type { ResponseCache } from "./cache/response-cache.js";
+import type { RecordChangeFollower } from "./cache/record-change-notices.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import type { TenantScopedClient } from "./db/tenant-scope.js";
+import type { JobService } from "./jobs/job-service.js";
 import type { LoaderOptions } from "./loaders/by-id-loader.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import type { CursorCodec } from "./pagination/cursor-codec.js";
+import type { Metrics } from "./metrics.js";
+import type { DownloadLinks } from "./storage/download-links.js";
+import type { FileStorage } from "./storage/file-storage.js";
+import { authenticationOf } from "./plugins/use-authentication.js";
+import { requestIdOf, requestLogger } from "./plugins/use-request-id.js";
 
 /** Long-lived collaborators, made once at start and shared by all requests. */
 export type AppServices = {
@@ -20,6 +30,20 @@ export type AppServices = {
   tenantClient: (customerId: string | undefined) => TenantScopedClient;
   loaderOptions: LoaderOptions;
   logger: Logger;
+  /** Starting, cancelling and following background jobs (src/jobs). */
+  jobs: JobService;
+  /** Evict what a change made stale: mutations and jobs call it after they write. */
+  responseCache: ResponseCache;
+  /** Verified users, so that authentication (and a cache hit) needs no SQL. */
+  users: VerifiedUserCache;
+  /** Listens for user changes and evicts them from both caches. */
+  userChanges: UserChangeFollower;
+  recordChanges: RecordChangeFollower;
+  metrics: Metrics;
+  /** Attachment files: local disk or S3 (src/storage). */
+  storage: FileStorage;
+  /** Attachment.downloadUrl links and their signatures. */
+  downloads: DownloadLinks;
 };
 
 /** What buildContext adds to Yoga's own context. */
@@ -30,6 +54,9 @@ export type RequestContext = {
   authFailure: string | null;
   db: TenantScopedClient;
   loaders: Loaders;
+  /** The request id (x-request-id), also in every line `log` writes. */
+  requestId: string | undefined;
+  log: Logger;
 };
 
 export type Context = YogaInitialContext & RequestContext;
@@ -38,16 +65,24 @@ export async function buildContext(
   services: AppServices,
   request: Request,
 ): Promise<RequestContext> {
-  const { viewer, failure } = await authenticate(
-    request.headers.get("authorization"),
-    services.tokens,
-    services.database.prisma,
-  );
+  // Authenticated already by useAuthentication (ahead of the response cache); the fallback
+  // serves requests that plugin did not see.
+  const { viewer, failure } =
+    authenticationOf(request) ??
+    (await authenticate(request.headers.get("authorization"), services.tokens, services.database.prisma, services.users));
   const db = services.tenantClient(viewer?.customer.id);
   const loaders = createLoaders(db, services.loaderOptions);
   if (viewer) {
     loaders.customerById.prime(viewer.customer.id, viewer.customer);
     loaders.userById.prime(viewer.user.id, viewer.user);
   }
-  return { services, viewer, authFailure: failure, db, loaders };
+  return {
+    services,
+    viewer,
+    authFailure: failure,
+    db,
+    loaders,
+    requestId: requestIdOf(request),
+    log: requestLogger(request, services.logger),
+  };
 }

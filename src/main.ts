@@ -5,6 +5,9 @@ import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
 import { createApp, createHttpServer, createServices } from "./server.js";
 import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { startJobWorker } from "./jobs/worker.js";
+import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
 async function main() {
   const config = loadConfig();
@@ -17,11 +20,32 @@ async function main() {
   const services = createServices(config, database);
   const { logger } = services;
   if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
-  if (!config.database.url && (await seedDemoData(database)).seeded) logger.info("seeded the demo data");
+  if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
   const app = createApp(services);
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+
+  // The job worker runs in this process unless WORKER_CONCURRENCY=0 (then: npm run worker).
+  const worker =
+    config.jobs.workerConcurrency > 0
+      ? await startJobWorker({
+          config,
+          database,
+          queue: services.jobs.queue,
+          logger,
+          onRecordsChanged: recordChangeAnnouncer(database),
+        })
+      : null;
+
+  // Removes stored files no attachment points at (FILE_SWEEP_INTERVAL_SECONDS; 0 = never).
+  const fileSweep = startOrphanSweep({
+    storage: services.storage,
+    prisma: database.prisma,
+    intervalSeconds: config.files.sweepIntervalSeconds,
+    graceSeconds: config.files.sweepGraceSeconds,
+    logger,
+  });
 
   const url = `http://localhost:${config.port}/graphql`;
   logger.info({ url, database: database.kind }, "serving");
@@ -40,6 +64,10 @@ async function main() {
     const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(deadline);
+    // Running jobs checkpoint at their next page and go back to the queue.
+    await worker?.stop();
+    await fileSweep.stop();
+    await services.jobs.close();
     await database.close();
     process.exit(0);
   };

@@ -5,39 +5,89 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { AccessTokens } from "./auth/access-tokens.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
+import { VerifiedUserCache } from "./auth/user-cache.js";
+import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
+import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
+import { createNotifications } from "./db/notifications.js";
+import { postgresUrlOf } from "./jobs/database-url.js";
+import { createResponseCache } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
 import type { Database } from "./db/database.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
+import { JobService } from "./jobs/job-service.js";
+import { graphiqlOptions } from "./graphiql.js";
 import { createLogger } from "./logger.js";
+import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
+import { useAuthentication } from "./plugins/use-authentication.js";
 import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
+import { useMetrics } from "./plugins/use-metrics.js";
+import { useRequestId } from "./plugins/use-request-id.js";
+import { useTenantResponseCache } from "./plugins/use-response-cache.js";
+import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
 import { schema } from "./schema/index.js";
+import { createFileStorage } from "./storage/create-file-storage.js";
+import { DownloadLinks } from "./storage/download-links.js";
+import { DownloadSigner } from "./storage/download-signature.js";
+import { useFileDownloads } from "./plugins/use-file-downloads.js";
+import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
+import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
 
 export function createServices(
   config: Config,
   database: Database,
-  overrides: Partial<Pick<AppServices, "logger" | "loaderOptions">> = {},
+  overrides: Partial<Pick<AppServices, "logger" | "loaderOptions" | "storage">> = {},
 ): AppServices {
   const secret = resolveJwtSecret(config);
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const users = new VerifiedUserCache(config.userCacheTtlMs);
+  const responseCache = createResponseCache(config);
+  const storage = overrides.storage ?? createFileStorage(config);
   return {
     config,
     database,
     tokens: new AccessTokens(secret, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
     cursors: new CursorCodec(secret),
     tenantClient: createTenantClientCache(database.prisma),
-    loaderOptions: overrides.loaderOptions ?? { batch: true },
-    logger: overrides.logger ?? createLogger(config.logLevel),
+    loaderOptions: overrides.loaderOptions ?? { batch: config.dataloaderBatching },
+    logger,
+    jobs: new JobService(config, database, logger),
+    responseCache,
+    users,
+    userChanges: startFollowingUserChanges({ config, database, users, responseCache, logger }),
+    // Sync jobs (maybe in another process) announce changed records; drop them from the cache.
+    recordChanges: startFollowingRecordChanges({
+      database,
+      url: postgresUrlOf(config, database),
+      responseCache,
+      logger,
+      createNotifications,
+    }),
+    metrics: new Metrics(database),
+    storage,
+    downloads: new DownloadLinks(
+      storage,
+      new DownloadSigner(secret),
+      config.files.downloadUrlTtlSeconds,
+      config.files.publicUrl,
+    ),
   };
 }
+
+/** Room for the operations and map fields of a multipart request, next to its file. */
+const UPLOAD_BODY_OVERHEAD_BYTES = 1024 * 1024;
+const MAX_FILES_PER_REQUEST = 10;
+const uploadBodyLimit = (config: Config) => config.files.maxUploadBytes + UPLOAD_BODY_OVERHEAD_BYTES;
 
 export type App = YogaServerInstance<Record<string, never>, RequestContext>;
 
 export function createApp(services: AppServices): App {
   const { config, database, logger } = services;
+  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, never>, RequestContext>({
     schema,
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint,
     context: ({ request }) => buildContext(services, request),
     logging: {
       debug: (...args) => logger.debug(args),
@@ -47,15 +97,31 @@ export function createApp(services: AppServices): App {
     },
     // Errors that are not GraphQLErrors become "Unexpected error." for the client.
     maskedErrors: true,
-    graphiql: config.isProduction ? false : { title: "TestApp API" },
+    graphiql: config.isProduction ? false : graphiqlOptions(services),
     renderGraphiQL,
     landingPage: false,
+    // Uploads are limited per file (MAX_UPLOAD_BYTES, a BAD_USER_INPUT); the body may carry
+    // one whole file plus the operations.
+    maxRequestBodySize: Math.max(25_000_000, uploadBodyLimit(config)),
+    // The order is deliberate; each step relies on the ones before it:
+    //  1. request id: every later log line and error of the request carries it.
+    //  2. metrics: serves /metrics, and times the whole request (cache hits included).
+    //  3. readiness (/ready; liveness /health is Yoga's own, ahead of all of these).
+    //  4. authentication: verifies the token and finds the viewer in onRequest, once per
+    //     request (buildContext reuses it), because the response cache answers hits in
+    //     onParams, before any context exists.
+    //  5. response cache: session = the verified customer and user; none → not cached.
+    //  6. unexpected-error logging: logs and masks with the request id, before Yoga's masking.
+    //  7. authentication gate: refuses unauthenticated operations before execution.
+    //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
+      useRequestId(logger),
+      useMetrics({ metrics: services.metrics, endpoint: "/metrics", graphqlEndpoint }),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {
           try {
-            await database.ping(2_000);
+            await database.ping(config.readinessTimeoutMs);
           } catch (error) {
             return new Response(JSON.stringify({ ready: false, reason: (error as Error).message }), {
               status: 503,
@@ -64,6 +130,25 @@ export function createApp(services: AppServices): App {
           }
         },
       }),
+      // Signed attachment links (GET /files/<id>): they carry their own authorization.
+      useFileDownloads(services),
+      // Multipart/form POSTs need a CSRF header, then stream their files (not buffered).
+      useUploadCsrfPrevention(),
+      useStreamingUploads({
+        maxFileBytes: config.files.maxUploadBytes,
+        maxFiles: MAX_FILES_PER_REQUEST,
+        maxFieldBytes: UPLOAD_BODY_OVERHEAD_BYTES,
+        maxBodyBytes: uploadBodyLimit(config),
+      }),
+      useAuthentication({
+        graphqlEndpoint,
+        tokens: services.tokens,
+        prisma: database.prisma,
+        users: services.users,
+        logger,
+      }),
+      useTenantResponseCache({ cache: services.responseCache, config, metrics: services.metrics }),
+      useUnexpectedErrorLogging(logger),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
     ],
   });

@@ -1,8 +1,11 @@
 // Inserts the demo data set into an empty database, in one transaction. Each table is one
 // set-based INSERT from a JSON parameter, so the same code runs on PGlite and PostgreSQL
 // and customer/record ids are resolved by slug and reference number inside the database.
+import { Readable } from "node:stream";
 import type { Database } from "../../src/db/database.js";
-import { inScriptTransaction } from "../../src/db/sql-script-runner.js";
+import { inScriptTransaction, type ScriptTransaction } from "../../src/db/sql-script-runner.js";
+import { type FileStorage, storageKeyFor } from "../../src/storage/file-storage.js";
+import { demoFileContent } from "./demo-files.js";
 import { buildDemoData } from "./demo-data.js";
 import { takeSeedLock } from "./seed-lock.js";
 
@@ -33,8 +36,36 @@ const insertAttachments = `
   JOIN "Customer" c ON c.slug = x.slug
   JOIN "Record" r ON r."customerId" = c.id AND r."referenceNumber" = x."referenceNumber"`;
 
-/** Seeds the demo data when there are no customers at all; never touches a non-empty database. */
-export async function seedDemoData(db: Database): Promise<DemoSeedResult> {
+const attachStoredFiles = `
+  UPDATE "Attachment" a SET "storageKey" = x."storageKey", "sizeBytes" = x."sizeBytes"
+  FROM json_to_recordset($1::json) AS x(id uuid, "storageKey" text, "sizeBytes" int)
+  WHERE a.id = x.id`;
+
+/**
+ * Stores a real small file for every demo attachment and points the rows at them. Files are
+ * written before the transaction commits; if it rolls back they are orphans for the sweep.
+ */
+async function storeDemoFiles(tx: ScriptTransaction, storage: FileStorage): Promise<void> {
+  type Row = { id: string; customerId: string; filename: string; contentType: string; referenceNumber: string };
+  const rows = await tx.query<Row>(
+    `SELECT a.id, a."customerId", a.filename, a."contentType", r."referenceNumber"
+     FROM "Attachment" a JOIN "Record" r ON r.id = a."recordId"`,
+  );
+  const stored = [];
+  for (const row of rows) {
+    const content = demoFileContent(row.filename, row.referenceNumber);
+    const storageKey = storageKeyFor(row.customerId, row.id);
+    await storage.write(storageKey, Readable.from([content]), { contentType: row.contentType });
+    stored.push({ id: row.id, storageKey, sizeBytes: content.length });
+  }
+  await tx.query(attachStoredFiles, [JSON.stringify(stored)]);
+}
+
+/**
+ * Seeds the demo data when there are no customers at all; never touches a non-empty database.
+ * With `storage`, every demo attachment also gets a real stored file (what `npm start` does).
+ */
+export async function seedDemoData(db: Database, storage?: FileStorage): Promise<DemoSeedResult> {
   const data = buildDemoData();
   return inScriptTransaction(db, async (tx) => {
     await takeSeedLock(tx);
@@ -44,6 +75,7 @@ export async function seedDemoData(db: Database): Promise<DemoSeedResult> {
     await tx.query(insertUsers, [JSON.stringify(data.users)]);
     await tx.query(insertRecords, [JSON.stringify(data.records)]);
     await tx.query(insertAttachments, [JSON.stringify(data.attachments)]);
+    if (storage) await storeDemoFiles(tx, storage);
     return { seeded: true };
   });
 }

@@ -2,6 +2,7 @@
 // Applies pending migrations, then seeds the demo data (no flags) or bulk data (flags).
 import { demoUsers, seedBulkData, seedDemoData, type BulkSeedResult } from "../../prisma/seed.js";
 import { migrate } from "../db/migrate.js";
+import { createFileStorage } from "../storage/create-file-storage.js";
 import { describeDatabase, runCommand, withConfiguredDatabase } from "./run-command.js";
 import { parseSeedArguments, seedUsage } from "./seed-arguments.js";
 
@@ -30,7 +31,8 @@ await runCommand("db:seed", async () => {
       console.log(bulkSummary(await seedBulkData(db, command.options), target));
       return;
     }
-    const { seeded } = await seedDemoData(db);
+    // The demo attachments get real small files, so their download links work.
+    const { seeded } = await seedDemoData(db, createFileStorage(config));
     const users = demoUsers.map((user) => `${user.email} (${user.role})`).join(", ");
     console.log(
       seeded

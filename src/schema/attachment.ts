@@ -11,9 +11,10 @@ export const AttachmentRef = builder.prismaNode("Attachment", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     downloadUrl: t.string({
       nullable: true,
-      description: "A short-lived link to the stored file; null while the file has no stored content.",
-      // File storage arrives with uploads; seeded and synced attachments are metadata only.
-      resolve: () => null,
+      description:
+        "A short-lived link to the stored file (DOWNLOAD_URL_TTL_SECONDS); null while the file has no stored content.",
+      // Synced attachments are metadata only (no storageKey): they have no link.
+      resolve: (attachment, _args, ctx) => ctx.services.downloads.urlFor(attachment, ctx.request.url),
     }),
   }),
 });

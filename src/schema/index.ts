@@ -6,7 +6,10 @@ import "./viewer.js";
 import "./attachment.js";
 import "./record.js";
 import "./record-mutations.js";
+import "./attachment-mutations.js";
 import "./job.js";
+import "./job-mutations.js";
+import "./job-subscription.js";
 import "./node.js";
 
 export const schema = builder.toSchema();

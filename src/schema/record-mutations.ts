@@ -1,4 +1,5 @@
-// createRecord, updateRecord, deleteRecord. Each: permission → validation → storage.
+// createRecord, updateRecord, deleteRecord. Each: permission → validation → storage →
+// response-cache invalidation (the record and the customer's lists, counts and lookups).
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { z } from "zod";
 import { requireWriter } from "../auth/permissions.js";
@@ -9,6 +10,7 @@ import { requireNodeId } from "./global-id.js";
 import { validateInput } from "./input-validation.js";
 import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
 import { RecordRef } from "./record.js";
+import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
 
 const recordFields = {
   referenceNumber: z
@@ -73,12 +75,13 @@ builder.mutationField("createRecord", (t) =>
     type: CreateRecordPayload,
     args: { input: t.arg({ type: CreateRecordInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireWriter(ctx.viewer);
+      const viewer = requireWriter(ctx.viewer);
       const data = validateInput(createRecordSchema, input);
       try {
         const record = await ctx.db.record.create({
           data: { ...data, createdDate: data.createdDate ?? new Date() } as never,
         });
+        await ctx.services.responseCache.recordsChanged(viewer.customer.id, [record.id]);
         return { record };
       } catch (error) {
         if (isUniqueViolation(error)) throw duplicateReference(data.referenceNumber);
@@ -93,7 +96,7 @@ builder.mutationField("updateRecord", (t) =>
     type: UpdateRecordPayload,
     args: { input: t.arg({ type: UpdateRecordInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireWriter(ctx.viewer);
+      const viewer = requireWriter(ctx.viewer);
       const id = requireNodeId(input.id, "Record", "id");
       const { id: _, ...changes } = input;
       // null means "leave as is" for these non-nullable columns.
@@ -101,6 +104,7 @@ builder.mutationField("updateRecord", (t) =>
       const data = validateInput(updateRecordSchema, present);
       try {
         const record = await ctx.db.record.update({ where: { id }, data });
+        await ctx.services.responseCache.recordsChanged(viewer.customer.id, [record.id]);
         return { record };
       } catch (error) {
         if (isMissingRow(error)) throw notFound("Record");
@@ -116,14 +120,22 @@ builder.mutationField("deleteRecord", (t) =>
     type: DeleteRecordPayload,
     args: { input: t.arg({ type: DeleteRecordInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireWriter(ctx.viewer);
+      const viewer = requireWriter(ctx.viewer);
       const id = requireNodeId(input.id, "Record", "id");
-      // Attachments first, then the record, in one transaction: all or nothing.
-      const deleted = await ctx.db.$transaction(async (tx) => {
+      // Attachments first, then the record, in one transaction: all or nothing. The stored
+      // files' keys are collected inside it and the files deleted only after it commits.
+      const { deleted, storageKeys } = await ctx.db.$transaction(async (tx) => {
+        const files = await tx.attachment.findMany({
+          where: { recordId: id, storageKey: { not: null } },
+          select: { storageKey: true },
+        });
         await tx.attachment.deleteMany({ where: { recordId: id } });
-        return tx.record.deleteMany({ where: { id } });
+        return { deleted: await tx.record.deleteMany({ where: { id } }), storageKeys: files.map((f) => f.storageKey) };
       });
       if (deleted.count === 0) throw notFound("Record");
+      // Evict first: the rows are gone whatever happens to the files.
+      await ctx.services.responseCache.recordsChanged(viewer.customer.id, [id]);
+      await deleteStoredFiles(ctx.services.storage, ctx.services.logger, storageKeys);
       return { deletedRecordId: encodeGlobalID("Record", id) };
     },
   }),

@@ -13,7 +13,11 @@ import { openTestDatabase } from "./test-database.js";
 export type GraphQLResponse<Data = any> = {
   status: number;
   headers: Headers;
-  body: { data?: Data; errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }> };
+  body: {
+    data?: Data;
+    errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }>;
+    extensions?: { responseCache?: { hit: boolean; didCache?: boolean }; [key: string]: unknown };
+  };
 };
 
 export type TestApp = {
@@ -63,6 +67,9 @@ export async function startTestApp(
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
     async close() {
+      // LISTEN connections first: they would outlive the database otherwise.
+      await services.userChanges.stop();
+      await services.recordChanges.stop();
       await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,91 @@
+// The response cache as a service: the store the Yoga plugin reads and writes, and the one
+// place mutations, the job worker and user changes go through to evict what they changed.
+// Database ids in, global ids (what responses are filed under) inside.
+import { createInMemoryCache, type Cache } from "@graphql-yoga/plugin-response-cache";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Config } from "../config.js";
+import { type CacheEntity, cacheTags, withTenantTags } from "./tenant-tagged-cache.js";
+
+const MAX_EXECUTIONS_TRACKED = 10_000;
+
+export class ResponseCache {
+  /** null when RESPONSE_CACHE_TTL_MS is 0: nothing is cached and invalidation is a no-op. */
+  readonly store: Cache | null;
+  // A query that read before a change and finishes after its invalidation would store a stale
+  // answer: each execution notes the invalidation count it started under, and its result is
+  // stored only if no invalidation happened meanwhile.
+  private invalidations = 0;
+  private readonly executionsByKey = new Map<string, number>();
+
+  constructor(
+    readonly ttlMs: number,
+    store: Cache | null,
+  ) {
+    this.store = ttlMs > 0 && store ? withTenantTags(store, (key) => this.mayStore(key)) : null;
+  }
+
+  /** A cacheable query with this key starts executing (a miss). */
+  executionStarted(key: string): void {
+    if (this.executionsByKey.size >= MAX_EXECUTIONS_TRACKED) {
+      this.executionsByKey.delete(this.executionsByKey.keys().next().value!);
+    }
+    // Two identical queries in flight: the earlier start decides.
+    if (!this.executionsByKey.has(key)) this.executionsByKey.set(key, this.invalidations);
+  }
+
+  private mayStore(key: string): boolean {
+    const startedUnder = this.executionsByKey.get(key);
+    this.executionsByKey.delete(key);
+    return startedUnder === this.invalidations;
+  }
+
+  get enabled(): boolean {
+    return this.store !== null;
+  }
+
+  /**
+   * Records created, updated or deleted (by a mutation or a sync): every cached response that
+   * shows one of them, and every cached record list, lookup and count of the customer.
+   */
+  recordsChanged(customerId: string, recordIds: readonly string[]): Promise<void> {
+    return this.invalidate([cacheTags.recordLists(customerId), ...globalIds("Record", recordIds)]);
+  }
+
+  /** Attachments added or removed: the responses showing them, or their records' counts and lists. */
+  attachmentsChanged(
+    customerId: string,
+    changes: { recordIds: readonly string[]; attachmentIds: readonly string[] },
+  ): Promise<void> {
+    void customerId; // Record and attachment ids are unique across customers; kept for symmetry.
+    return this.invalidate([
+      ...globalIds("Record", changes.recordIds),
+      ...globalIds("Attachment", changes.attachmentIds),
+    ]);
+  }
+
+  /** Everything cached for one customer (bulk changes where listing ids is not worth it). */
+  customerChanged(customerId: string): Promise<void> {
+    return this.invalidate([cacheTags.customer(customerId)]);
+  }
+
+  /** A user changed (role, email, disabled) or was deleted: their responses and any showing them. */
+  userChanged(userId: string): Promise<void> {
+    return this.invalidate([cacheTags.user(userId), ...globalIds("User", [userId])]);
+  }
+
+  private async invalidate(entities: CacheEntity[]): Promise<void> {
+    if (!this.store) return;
+    this.invalidations += 1;
+    await this.store.invalidate(entities);
+  }
+}
+
+function globalIds(typename: string, ids: readonly string[]): CacheEntity[] {
+  return ids.map((id) => ({ typename, id: encodeGlobalID(typename, id) }));
+}
+
+/** The store for this configuration; Redis comes here when REDIS_URL is set. */
+export function createResponseCache(config: Config): ResponseCache {
+  const { ttlMs, maxEntries } = config.responseCache;
+  return new ResponseCache(ttlMs, ttlMs > 0 ? createInMemoryCache({ max: maxEntries }) : null);
+}

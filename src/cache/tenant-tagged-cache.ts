@@ -1,0 +1,32 @@
+// Wraps any response cache store (in memory now, Redis later) so that each cached response is
+// also filed under its customer, its user and, when it read record lists, the customer's
+// record lists. The library files responses only under the entities (typename:id) they
+// contain; a list that will gain a new record, or a count, contains nothing to file it under.
+import type { Cache } from "@graphql-yoga/plugin-response-cache";
+import { parseResponseCacheKey } from "./response-cache-key.js";
+
+/** `{ typename, id? }`, as the store files responses (typed through the store's own API). */
+export type CacheEntity = Parameters<Cache["invalidate"]>[0] extends Iterable<infer E> ? E : never;
+
+/** The extra entities a response is filed under; invalidate them to evict it. */
+export const cacheTags = {
+  customer: (customerId: string): CacheEntity => ({ typename: "Tenant", id: customerId }),
+  recordLists: (customerId: string): CacheEntity => ({ typename: "RecordList", id: customerId }),
+  user: (userId: string): CacheEntity => ({ typename: "Session", id: userId }),
+};
+
+/** `mayStore(key)`: false when the response may be stale already (see ResponseCache). */
+export function withTenantTags(store: Cache, mayStore: (key: string) => boolean): Cache {
+  return {
+    get: (key) => store.get(key),
+    invalidate: (entities) => store.invalidate(entities),
+    set(key, result, entities, ttl) {
+      const parsed = parseResponseCacheKey(key);
+      // Every key is built by buildResponseCacheKey; one that is not must not be stored untagged.
+      if (!parsed || !mayStore(key)) return;
+      const tags = [cacheTags.customer(parsed.customerId), cacheTags.user(parsed.userId)];
+      if (parsed.readsRecordLists) tags.push(cacheTags.recordLists(parsed.customerId));
+      return store.set(key, result, [...entities, ...tags], ttl);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Fencing for job attempts. pg-boss only fences its own completion calls: a worker that was
+// presumed dead (its heartbeat lapsed) may still be running and writing. So each attempt
+// claims the CollectionJob row with a fresh lease token, and every later write locks the row
+// and checks that token first, in the same transaction as the write.
+import type { CollectionJob, JobStatus, Prisma, PrismaClient } from "../generated/prisma/client.js";
+import { JobCancelledError, LeaseLostError } from "./job-errors.js";
+import { publishJobUpdate } from "./job-events.js";
+import { isFinalStatus } from "./job-status.js";
+
+export type Transaction = Prisma.TransactionClient;
+
+// Page transactions do real work; Prisma's 5 s default is too tight on a busy database.
+export const JOB_TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
+
+async function lockJob(tx: Transaction, jobId: string) {
+  const rows = await tx.$queryRaw<Array<{ status: JobStatus; leaseToken: string | null }>>`
+    SELECT status, "leaseToken" FROM "CollectionJob" WHERE id = ${jobId}::uuid FOR UPDATE`;
+  return rows[0] ?? null;
+}
+
+/** Takes the job for this attempt; null when it no longer needs running (cancelled, finished, gone). */
+export async function claimJob(prisma: PrismaClient, jobId: string, leaseToken: string): Promise<CollectionJob | null> {
+  return prisma.$transaction(async (tx) => {
+    const current = await lockJob(tx, jobId);
+    if (!current || isFinalStatus(current.status)) return null;
+    const previous = await tx.collectionJob.findUniqueOrThrow({ where: { id: jobId } });
+    const job = await tx.collectionJob.update({
+      where: { id: jobId },
+      data: {
+        status: "RUNNING",
+        attempts: { increment: 1 },
+        leaseToken,
+        startedAt: previous.startedAt ?? new Date(),
+        error: null,
+      },
+    });
+    await publishJobUpdate(tx, job);
+    return job;
+  }, JOB_TRANSACTION_OPTIONS);
+}
+
+/**
+ * Runs `work` in a transaction that holds the job row, if this attempt still holds the lease
+ * and the job was not cancelled; throws LeaseLostError or JobCancelledError otherwise.
+ */
+export async function withLease<T>(
+  prisma: PrismaClient,
+  jobId: string,
+  leaseToken: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    const current = await lockJob(tx, jobId);
+    if (current?.status === "CANCELLED") throw new JobCancelledError();
+    if (!current || current.leaseToken !== leaseToken || current.status !== "RUNNING") throw new LeaseLostError();
+    return work(tx);
+  }, JOB_TRANSACTION_OPTIONS);
+}
+
+/** Writes a change of the leased job and tells its followers. */
+export async function updateLeasedJob(
+  tx: Transaction,
+  jobId: string,
+  data: Prisma.CollectionJobUpdateInput,
+): Promise<CollectionJob> {
+  const job = await tx.collectionJob.update({ where: { id: jobId }, data });
+  await publishJobUpdate(tx, job);
+  return job;
+}
+
+/** Ends the attempt: the job goes back to QUEUED (to be retried) or to a final state. */
+export async function settleJob(
+  prisma: PrismaClient,
+  jobId: string,
+  leaseToken: string,
+  data: { status: JobStatus; error?: string | null; result?: Prisma.InputJsonValue },
+): Promise<void> {
+  await withLease(prisma, jobId, leaseToken, (tx) =>
+    updateLeasedJob(tx, jobId, {
+      ...data,
+      leaseToken: null,
+      ...(isFinalStatus(data.status) ? { finishedAt: new Date() } : {}),
+    }),
+  );
+}

@@ -1,0 +1,113 @@
+// What the API does with jobs: start a record sync (the row and its queue entry in one
+// transaction, so a rolled-back insert never runs and a committed one always does), cancel
+// one, and follow one. Every call names the customer; nothing here reads another's jobs.
+import { fromPrisma } from "pg-boss";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Database } from "../db/database.js";
+import type { CollectionJob, JobStatus } from "../generated/prisma/client.js";
+import { isUniqueViolation } from "../schema/prisma-errors.js";
+import { JobEvents, publishJobUpdate } from "./job-events.js";
+import { JOB_TRANSACTION_OPTIONS } from "./job-lease.js";
+import { isFinalStatus } from "./job-status.js";
+import { JobQueue, RECORD_SYNC_QUEUE, recordSyncSendOptions, type RecordSyncMessage } from "./queue.js";
+
+export type StartRecordSync = {
+  customerId: string;
+  userId: string;
+  sourceUrl: string;
+  idempotencyKey: string | null;
+};
+
+export class IdempotencyConflict extends Error {}
+
+export class JobService {
+  readonly queue: JobQueue;
+  readonly events: JobEvents;
+
+  constructor(
+    private readonly config: Config,
+    private readonly database: Database,
+    logger: Logger,
+  ) {
+    this.queue = new JobQueue(config, database, logger);
+    this.events = new JobEvents(config, database);
+  }
+
+  /** The queued job; the existing one when the customer already used `idempotencyKey`. */
+  async startRecordSync(input: StartRecordSync): Promise<CollectionJob> {
+    const existing = await this.findByIdempotencyKey(input);
+    if (existing) return existing;
+    const boss = await this.queue.started();
+    try {
+      return await this.database.prisma.$transaction(async (tx) => {
+        const job = await tx.collectionJob.create({
+          data: {
+            customerId: input.customerId,
+            kind: "RECORD_SYNC",
+            sourceUrl: input.sourceUrl,
+            idempotencyKey: input.idempotencyKey,
+            createdById: input.userId,
+          },
+        });
+        const message: RecordSyncMessage = { jobId: job.id, customerId: job.customerId };
+        // The queue entry shares the job's id, so cancel can find it; singletonKey = customer
+        // keeps one sync per customer running at a time.
+        await boss.send(RECORD_SYNC_QUEUE, message, {
+          ...recordSyncSendOptions(this.config),
+          id: job.id,
+          singletonKey: job.customerId,
+          db: fromPrisma(tx),
+        });
+        return job;
+      }, JOB_TRANSACTION_OPTIONS);
+    } catch (error) {
+      // Two calls with one key at once: the second insert lost the race; answer with the first.
+      const winner = isUniqueViolation(error) ? await this.findByIdempotencyKey(input) : null;
+      if (winner) return winner;
+      throw error;
+    }
+  }
+
+  private async findByIdempotencyKey(input: StartRecordSync): Promise<CollectionJob | null> {
+    if (!input.idempotencyKey) return null;
+    const job = await this.database.prisma.collectionJob.findUnique({
+      where: { customerId_idempotencyKey: { customerId: input.customerId, idempotencyKey: input.idempotencyKey } },
+    });
+    if (job && job.sourceUrl !== input.sourceUrl) throw new IdempotencyConflict();
+    return job;
+  }
+
+  /**
+   * Cancels the job if it has not ended: at once for a queued one; a running one stops at its
+   * next page boundary (its worker finds the job CANCELLED). Null when it is not the customer's.
+   */
+  async cancel(customerId: string, jobId: string): Promise<CollectionJob | null> {
+    const outcome = await this.database.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ status: JobStatus }>>`
+        SELECT status FROM "CollectionJob" WHERE id = ${jobId}::uuid AND "customerId" = ${customerId}::uuid FOR UPDATE`;
+      const status = locked[0]?.status;
+      if (!status) return { job: null, wasQueued: false };
+      if (isFinalStatus(status)) {
+        return { job: await tx.collectionJob.findUniqueOrThrow({ where: { id: jobId } }), wasQueued: false };
+      }
+      const job = await tx.collectionJob.update({
+        where: { id: jobId },
+        data: { status: "CANCELLED", finishedAt: new Date(), leaseToken: null },
+      });
+      await publishJobUpdate(tx, job);
+      return { job, wasQueued: status === "QUEUED" };
+    }, JOB_TRANSACTION_OPTIONS);
+    if (outcome.wasQueued) {
+      // Not needed for correctness (a worker skips a cancelled job), but keeps the queue clean.
+      const boss = await this.queue.started();
+      await boss.cancel(RECORD_SYNC_QUEUE, jobId).catch(() => {});
+    }
+    return outcome.job;
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+    await this.queue.stop();
+  }
+}

@@ -1,0 +1,80 @@
+// The feed's page format and its validation. A page that is not in the format fails the
+// sync (the feed is broken); a record that is invalid is rejected, counted and reported,
+// and the rest of the page goes on.
+import { z } from "zod";
+import { PermanentJobError } from "../job-errors.js";
+
+// The same rules createRecord applies (src/schema/record-mutations.ts), so a synced record is
+// one a user could have typed in.
+const feedAttachmentSchema = z.object({
+  filename: z.string().trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
+  contentType: z
+    .string()
+    .trim()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type such as application/pdf"),
+  sizeBytes: z.number().int("must be a whole number").min(0, "must not be negative").max(2_147_483_647),
+});
+
+const feedRecordSchema = z.object({
+  referenceNumber: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(64, "must be at most 64 characters")
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "may contain letters, digits, '.', '_', '/' and '-'"),
+  categoryCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9_-]{1,32}$/, "must be 1 to 32 upper-case letters, digits, '_' or '-' (e.g. CAT001)"),
+  title: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"),
+  createdDate: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+    .transform((value) => new Date(value)),
+  attachments: z
+    .array(feedAttachmentSchema)
+    .max(100, "at most 100 per record")
+    .refine((list) => new Set(list.map((item) => item.filename)).size === list.length, "filenames must be unique")
+    .optional(),
+});
+
+export type FeedRecord = z.output<typeof feedRecordSchema>;
+export type Rejection = { referenceNumber: string | null; reason: string };
+export type FeedPage = { records: FeedRecord[]; rejected: Rejection[]; nextCursor: string | null };
+
+const feedPageSchema = z.object({
+  records: z.array(z.unknown()),
+  nextCursor: z.string().min(1).max(2_000).nullable(),
+});
+
+export function parseFeedPage(body: unknown, maxPageRecords: number): FeedPage {
+  const page = feedPageSchema.safeParse(body);
+  if (!page.success) {
+    const issue = page.error.issues[0]!;
+    throw new PermanentJobError(
+      `The feed's answer is not a record page (${issue.path.join(".") || "body"}: ${issue.message}).`,
+    );
+  }
+  if (page.data.records.length > maxPageRecords) {
+    throw new PermanentJobError(
+      `A feed page holds ${page.data.records.length} records; the limit is ${maxPageRecords} per page.`,
+    );
+  }
+  const records: FeedRecord[] = [];
+  const rejected: Rejection[] = [];
+  const seen = new Set<string>();
+  for (const raw of page.data.records) {
+    const parsed = feedRecordSchema.safeParse(raw);
+    const reference = (raw as { referenceNumber?: unknown } | null)?.referenceNumber;
+    const referenceNumber = typeof reference === "string" ? reference : null;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      rejected.push({ referenceNumber, reason: `${issue.path.join(".") || "record"}: ${issue.message}` });
+    } else if (seen.has(parsed.data.referenceNumber)) {
+      rejected.push({ referenceNumber, reason: "referenceNumber appears twice in one page" });
+    } else {
+      seen.add(parsed.data.referenceNumber);
+      records.push(parsed.data);
+    }
+  }
+  return { records, rejected, nextCursor: page.data.nextCursor };
+}

@@ -1,0 +1,60 @@
+// How far a sync has come. Saved with each page in the page's transaction, so an attempt that
+// dies resumes exactly after the last committed page and the totals stay exact.
+import type { Prisma } from "../../generated/prisma/client.js";
+import type { PageChanges } from "./apply-record-page.js";
+import type { FeedPage, Rejection } from "./feed-page.js";
+
+const MAX_REPORTED_REJECTIONS = 20;
+
+export type SyncCheckpoint = {
+  /** The cursor of the next page to read; null before the first page. */
+  cursor: string | null;
+  pages: number;
+  records: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** The first few rejected records and why, for the user. */
+  rejections: Rejection[];
+};
+
+export const emptyCheckpoint: SyncCheckpoint = {
+  cursor: null,
+  pages: 0,
+  records: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  rejections: [],
+};
+
+export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return emptyCheckpoint;
+  return { ...emptyCheckpoint, ...(value as Partial<SyncCheckpoint>) };
+}
+
+export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges): SyncCheckpoint {
+  return {
+    cursor: page.nextCursor,
+    pages: state.pages + 1,
+    records: state.records + page.records.length + page.rejected.length,
+    created: state.created + changes.created,
+    updated: state.updated + changes.updated,
+    unchanged: state.unchanged + changes.unchanged,
+    rejected: state.rejected + page.rejected.length,
+    rejections: [...state.rejections, ...page.rejected].slice(0, MAX_REPORTED_REJECTIONS),
+  };
+}
+
+/** The feed does not say how long it is: progress approaches 1 with each page and reaches it at the end. */
+export function progressAfter(state: SyncCheckpoint, finished: boolean): number {
+  return finished ? 1 : state.pages / (state.pages + 1);
+}
+
+/** The job's result as the API shows it. */
+export function syncResult(state: SyncCheckpoint) {
+  const { created, updated, unchanged, rejected, pages, rejections } = state;
+  return { created, updated, unchanged, rejected, pages, rejections };
+}

@@ -1,0 +1,84 @@
+// The job worker: takes RECORD_SYNC jobs from the queue (WORKER_CONCURRENCY at a time in this
+// process; any number of processes may run one), handles jobs pg-boss gave up on, and runs the
+// scheduled cleanup. stop() stops taking jobs and lets running ones reach their next page
+// boundary, where they checkpoint and go back to the queue.
+import type { JobWithMetadata } from "pg-boss";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Database } from "../db/database.js";
+import { removeFinishedJobs } from "./job-cleanup.js";
+import { markAbandonedJobFailed } from "./job-gave-up.js";
+import {
+  JOB_CLEANUP_QUEUE,
+  type JobQueue,
+  RECORD_SYNC_GAVE_UP_QUEUE,
+  RECORD_SYNC_QUEUE,
+  type RecordSyncMessage,
+} from "./queue.js";
+import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
+
+export type WorkerDependencies = {
+  config: Config;
+  database: Database;
+  queue: JobQueue;
+  logger: Logger;
+  /** How many jobs at once; defaults to WORKER_CONCURRENCY. */
+  concurrency?: number;
+  /** Told of the records each committed page created or changed (response cache invalidation). */
+  onRecordsChanged?: RecordsChangedHook;
+};
+
+export type JobWorker = { stop(): Promise<void> };
+
+const CLEANUP_SCHEDULE = "17 * * * *"; // hourly
+
+export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorker> {
+  const { config, database, logger } = deps;
+  const boss = await deps.queue.started();
+  const prisma = database.prisma;
+  let stopping = false;
+  const concurrency = deps.concurrency ?? config.jobs.workerConcurrency;
+  const polling = { pollingIntervalSeconds: config.jobs.pollIntervalSeconds };
+
+  await boss.work(
+    RECORD_SYNC_QUEUE,
+    {
+      ...polling,
+      localConcurrency: concurrency,
+      batchSize: 1,
+      includeMetadata: true,
+      // Refresh well inside the lease so one slow refresh does not lose the job.
+      heartbeatRefreshSeconds: Math.max(1, Math.floor(config.jobs.leaseSeconds / 4)),
+    } as const,
+    async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
+      await runRecordSync(
+        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping },
+        { jobId: job!.data.jobId, attempt: job!.retryCount + 1, maxAttempts: job!.retryLimit + 1, signal: job!.signal },
+      );
+    },
+  );
+  await boss.work(
+    RECORD_SYNC_GAVE_UP_QUEUE,
+    { ...polling, includeMetadata: true } as const,
+    async ([job]: JobWithMetadata<RecordSyncMessage>[]) => markAbandonedJobFailed(prisma, job!.data.jobId, (job!.sourceRetryCount ?? 0) + 1),
+  );
+  await boss.work(JOB_CLEANUP_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
+    const removed = await removeFinishedJobs(prisma, config.jobs.retentionDays);
+    if (removed > 0) logger.info({ removed }, "removed finished jobs past retention");
+  });
+  await boss.schedule(JOB_CLEANUP_QUEUE, CLEANUP_SCHEDULE);
+  logger.info({ concurrency }, "job worker started");
+
+  return {
+    async stop() {
+      stopping = true;
+      // wait: running handlers reach their page boundary and return first.
+      await Promise.all(
+        [RECORD_SYNC_QUEUE, RECORD_SYNC_GAVE_UP_QUEUE, JOB_CLEANUP_QUEUE].map((name) =>
+          boss.offWork(name, { wait: true }),
+        ),
+      );
+      logger.info("job worker stopped");
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// `npm run worker`: the job worker alone, for running workers as separate processes. Any
+// number may run against one PostgreSQL. On SIGTERM/SIGINT it stops taking jobs, lets each
+// running job reach its next page boundary (checkpointed, back to the queue) and exits.
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { JobService } from "./jobs/job-service.js";
+import { startJobWorker } from "./jobs/worker.js";
+import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { createLogger } from "./logger.js";
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel).child({ role: "worker" });
+  const database = await openDatabase(config);
+  if (database.kind === "embedded-client") {
+    await database.close();
+    throw new Error(
+      `the embedded database in ${config.dataDir} is held by a running server, which runs its own worker ` +
+        "(WORKER_CONCURRENCY); separate workers need PostgreSQL (DATABASE_URL)",
+    );
+  }
+  await migrate(database);
+  const jobs = new JobService(config, database, logger);
+  const worker = await startJobWorker({
+    config,
+    database,
+    queue: jobs.queue,
+    logger,
+    onRecordsChanged: recordChangeAnnouncer(database),
+    // A worker started on its own should work even when the server's setting is 0.
+    concurrency: Math.max(1, config.jobs.workerConcurrency),
+  });
+  logger.info({ pid: process.pid, database: database.kind }, "worker ready");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "worker shutting down");
+    await worker.stop();
+    await jobs.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
