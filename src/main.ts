@@ -1,5 +1,6 @@
 // `npm start`: migrate, seed an empty embedded database, serve the API.
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { runEntryPoint, shutDownOnSignal } from "./process-lifecycle.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
@@ -55,11 +56,7 @@ async function main() {
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
+  shutDownOnSignal(logger, async () => {
     // Stop accepting, let in-flight requests finish (bounded), then release the database.
     const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -68,14 +65,10 @@ async function main() {
     await worker?.stop();
     await fileSweep.stop();
     await services.jobs.close();
+    await services.userChanges.stop();
+    await services.recordChanges.stop();
     await database.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runEntryPoint(main);

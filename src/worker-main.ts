@@ -1,7 +1,8 @@
 // `npm run worker`: the job worker alone, for running workers as separate processes. Any
 // number may run against one PostgreSQL. On SIGTERM/SIGINT it stops taking jobs, lets each
 // running job reach its next page boundary (checkpointed, back to the queue) and exits.
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { runEntryPoint, shutDownOnSignal } from "./process-lifecycle.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { JobService } from "./jobs/job-service.js";
@@ -33,21 +34,11 @@ async function main() {
   });
   logger.info({ pid: process.pid, database: database.kind }, "worker ready");
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "worker shutting down");
+  shutDownOnSignal(logger, async () => {
     await worker.stop();
     await jobs.close();
     await database.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runEntryPoint(main);

@@ -7,23 +7,16 @@ import { badUserInput, notFound } from "../errors.js";
 import type { Context } from "../context.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
+import { categoryCodeRule, referenceNumberRule, titleRule } from "../records/record-field-rules.js";
 import { validateInput } from "./input-validation.js";
 import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
 import { RecordRef } from "./record.js";
 import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
 
 const recordFields = {
-  referenceNumber: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(64, "must be at most 64 characters")
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "may contain letters, digits, '.', '_', '/' and '-'"),
-  categoryCode: z
-    .string()
-    .trim()
-    .regex(/^[A-Z0-9_-]{1,32}$/, "must be 1 to 32 upper-case letters, digits, '_' or '-' (e.g. CAT001)"),
-  title: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"),
+  referenceNumber: referenceNumberRule,
+  categoryCode: categoryCodeRule,
+  title: titleRule,
   createdDate: z.date(),
 };
 

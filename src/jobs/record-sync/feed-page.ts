@@ -2,10 +2,10 @@
 // sync (the feed is broken); a record that is invalid is rejected, counted and reported,
 // and the rest of the page goes on.
 import { z } from "zod";
+import { categoryCodeRule, referenceNumberRule, titleRule } from "../../records/record-field-rules.js";
 import { PermanentJobError } from "../job-errors.js";
 
-// The same rules createRecord applies (src/schema/record-mutations.ts), so a synced record is
-// one a user could have typed in.
+// Record fields follow the same rules as createRecord (src/records/record-field-rules.ts).
 const feedAttachmentSchema = z.object({
   filename: z.string().trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
   contentType: z
@@ -16,17 +16,9 @@ const feedAttachmentSchema = z.object({
 });
 
 const feedRecordSchema = z.object({
-  referenceNumber: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(64, "must be at most 64 characters")
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "may contain letters, digits, '.', '_', '/' and '-'"),
-  categoryCode: z
-    .string()
-    .trim()
-    .regex(/^[A-Z0-9_-]{1,32}$/, "must be 1 to 32 upper-case letters, digits, '_' or '-' (e.g. CAT001)"),
-  title: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"),
+  referenceNumber: referenceNumberRule,
+  categoryCode: categoryCodeRule,
+  title: titleRule,
   createdDate: z.iso
     .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
     .transform((value) => new Date(value)),
