@@ -1,7 +1,6 @@
 // Assembles the API: services, the Yoga handler with its plugins (in the order written
 // below, deliberately), and the HTTP server.
 import { createServer, type Server } from "node:http";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { AccessTokens } from "./auth/access-tokens.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
@@ -98,7 +97,8 @@ export function createApp(services: AppServices): App {
     // Errors that are not GraphQLErrors become "Unexpected error." for the client.
     maskedErrors: true,
     graphiql: config.isProduction ? false : graphiqlOptions(services),
-    renderGraphiQL,
+    // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
     // Uploads are limited per file (MAX_UPLOAD_BYTES, a BAD_USER_INPUT); the body may carry
     // one whole file plus the operations.

@@ -4,11 +4,11 @@
 // (authentication, migrations, seed, jobs). Request code gets createTenantScopedClient().
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+// PGlite is imported only when used: its WASM module costs ~40 MB of memory at import.
+import type { PGlite } from "@electric-sql/pglite";
+import type { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
@@ -58,6 +58,8 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions 
 async function openEmbeddedFolder(dataDir: string): Promise<Database> {
   const folder = path.join(dataDir, "pgdata");
   fs.mkdirSync(folder, { recursive: true });
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const pglite = await PGlite.create({ dataDir: folder });
   const socketServer = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 16 });
   await socketServer.start();
@@ -78,6 +80,7 @@ function socketPort(server: PGLiteSocketServer): number {
 }
 
 async function openEmbedded(pglite: PGlite, closeFolder: () => Promise<void>): Promise<Database> {
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const statements = new StatementCounter();
   const prisma = new PrismaClient({ adapter: withStatementCounter(new PrismaPGlite(pglite), statements) });
   return {
