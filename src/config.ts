@@ -21,6 +21,8 @@ const environmentSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: integer(5_000, 1),
   DATABASE_STATEMENT_TIMEOUT_MS: integer(15_000, 0),
   DATABASE_IDLE_TIMEOUT_MS: integer(30_000, 0),
+  // Comma-separated read replicas (src/db/read-replicas.ts); unset: every query on DATABASE_URL.
+  DATABASE_REPLICA_URLS: z.string().default(""),
   JWT_SECRET: optionalString,
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
@@ -58,6 +60,8 @@ const environmentSchema = z.object({
   // tests seed straight into the database (past any invalidation); test/cache.test.ts sets it.
   RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).optional(),
   RESPONSE_CACHE_MAX_ENTRIES: integer(10_000, 1),
+  // Prefixes every Redis key this deployment writes (several deployments may share one Redis).
+  REDIS_KEY_PREFIX: z.string().default("testapp:"),
   // extensions.responseCache on responses; default: on outside production.
   RESPONSE_CACHE_METADATA: z.enum(["true", "false"]).optional(),
   // How long a verified user is trusted without a database lookup (changes evict it at once).
@@ -65,6 +69,37 @@ const environmentSchema = z.object({
   READINESS_TIMEOUT_MS: integer(2_000, 1),
   // DataLoader batching; "off" is the N+1 baseline the benchmark measures (bench/).
   DATALOADER_BATCHING: z.enum(["on", "off"]).default("on"),
+  // PostgreSQL row-level security as a second tenant wall (src/db/row-level-security.ts);
+  // its cost is measured by `npm run bench` (BENCHMARKS.md).
+  ROW_LEVEL_SECURITY: z.enum(["on", "off"]).default("off"),
+  // Hostile queries and clients (src/plugins/use-query-limits.ts, use-rate-limit.ts,
+  // use-persisted-operations.ts). Refusals are QUERY_TOO_COMPLEX / RATE_LIMITED.
+  MAX_QUERY_DEPTH: integer(12, 1),
+  MAX_QUERY_ALIASES: integer(30, 0),
+  MAX_QUERY_TOKENS: integer(2_000, 1),
+  MAX_QUERY_DIRECTIVES: integer(50, 0),
+  // Armor's cost: 1 a field, 2 an object, ×1.5 a level, × a list's literal first/last. 500,000
+  // lets 100 records with 10 attachments each through (~100,000), not 100 × 100 (~1,000,000).
+  MAX_QUERY_COST: integer(500_000, 1),
+  // Operations in one batched (JSON array) request; 0: batching is off.
+  MAX_BATCH_OPERATIONS: integer(0, 0),
+  // Bodies that are not uploads (JSON, url-encoded, application/graphql).
+  MAX_REQUEST_BODY_BYTES: integer(1024 * 1024, 1_024),
+  // Per customer, and per client address for requests without a valid token; 0: no limit.
+  RATE_LIMIT_PER_MINUTE: integer(600, 0),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: integer(300, 0),
+  // "true" behind one proxy that appends to X-Forwarded-For: its last address is the client's.
+  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional()),
+  PERSISTED_OPERATIONS: z.enum(["off", "allow", "only"]).default("off"),
+  PERSISTED_OPERATIONS_FILE: optionalString,
+  // Default: on outside production, off in production.
+  INTROSPECTION: z.enum(["on", "off"]).optional(),
+  FIELD_SUGGESTIONS: z.enum(["on", "off"]).optional(),
+  // RS256/ES256 tokens from an identity provider (Cognito, Auth0) instead of HS256.
+  JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: "expected an http(s):// URL of a JWKS document" }).optional()),
+  JWT_CUSTOMER_ID_CLAIM: z.string().min(1).default("customerId"),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
 });
 
 export type Config = {
@@ -80,12 +115,18 @@ export type Config = {
     connectTimeoutMs: number;
     statementTimeoutMs: number;
     idleTimeoutMs: number;
+    /** Read replicas: plain reads outside transactions go there (empty: none). */
+    replicaUrls: string[];
   };
   jwt: {
     /** undefined outside production means "use the dev secret in dataDir". */
     secret: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /** Set: tokens are RS256/ES256, verified with this key set; unset: HS256 with the secret. */
+    jwksUrl: string | undefined;
+    customerIdClaim: string;
+    clockToleranceSeconds: number;
   };
   logLevel: string;
   files: {
@@ -118,11 +159,41 @@ export type Config = {
     /** Adds extensions.responseCache (hit or miss) to responses. */
     includeMetadata: boolean;
   };
+  /** Before every Redis key (response cache), so deployments and test runs sharing a Redis never meet. */
+  redisKeyPrefix: string;
   /** 0: every request looks its user up in the database. */
   userCacheTtlMs: number;
   readinessTimeoutMs: number;
   /** false: every DataLoader runs one statement per key (DATALOADER_BATCHING=off, benchmarks). */
   dataloaderBatching: boolean;
+  /** true: request queries also run under the database's row-level security policies. */
+  rowLevelSecurity: boolean;
+  /** Refusals of hostile queries and clients (QUERY_TOO_COMPLEX, RATE_LIMITED). */
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxDirectives: number;
+    maxCost: number;
+    /** 0: batched requests are refused. */
+    maxBatchOperations: number;
+    maxRequestBodyBytes: number;
+  };
+  rateLimit: {
+    /** Requests per minute per customer; 0: unlimited. */
+    perMinute: number;
+    /** Requests per minute per client address without a valid token; 0: unlimited. */
+    anonymousPerMinute: number;
+    /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+    trustProxy: boolean;
+  };
+  /** Shared state of several instances (rate-limit counters); undefined: in memory. */
+  redisUrl: string | undefined;
+  /** off: any operation; allow: ids from the file or any operation; only: ids from the file. */
+  persistedOperations: { mode: "off" | "allow" | "only"; file: string | undefined };
+  introspection: boolean;
+  /** "Did you mean …?" in validation errors (they reveal the schema). */
+  fieldSuggestions: boolean;
   sync: {
     /** Lower-case host names (optionally host:port) that syncRecords may read. */
     allowedHosts: string[];
@@ -160,6 +231,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) {
     throw new ConfigError("JWT_SECRET must be at least 32 characters long.");
   }
+  if (env.JWT_JWKS_URL && (!env.JWT_ISSUER || !env.JWT_AUDIENCE)) {
+    throw new ConfigError("JWT_JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE: tokens of other issuers or apps must not pass.");
+  }
+  if (env.PERSISTED_OPERATIONS !== "off" && !env.PERSISTED_OPERATIONS_FILE) {
+    throw new ConfigError(`PERSISTED_OPERATIONS=${env.PERSISTED_OPERATIONS} needs PERSISTED_OPERATIONS_FILE (a JSON object of id → document).`);
+  }
   return {
     env: env.NODE_ENV,
     isProduction,
@@ -172,8 +249,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
+      replicaUrls: env.DATABASE_REPLICA_URLS.split(",")
+        .map((url) => url.trim())
+        .filter(Boolean),
     },
-    jwt: { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    jwt: {
+      secret: env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      jwksUrl: env.JWT_JWKS_URL,
+      customerIdClaim: env.JWT_CUSTOMER_ID_CLAIM,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
     logLevel: env.LOG_LEVEL,
     files: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
@@ -209,9 +296,32 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
       includeMetadata: env.RESPONSE_CACHE_METADATA ? env.RESPONSE_CACHE_METADATA === "true" : !isProduction,
     },
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     userCacheTtlMs: env.USER_CACHE_TTL_MS,
     readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
     dataloaderBatching: env.DATALOADER_BATCHING === "on",
+    rowLevelSecurity: env.ROW_LEVEL_SECURITY === "on",
+    limits: {
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxAliases: env.MAX_QUERY_ALIASES,
+      maxTokens: env.MAX_QUERY_TOKENS,
+      maxDirectives: env.MAX_QUERY_DIRECTIVES,
+      maxCost: env.MAX_QUERY_COST,
+      maxBatchOperations: env.MAX_BATCH_OPERATIONS,
+      maxRequestBodyBytes: env.MAX_REQUEST_BODY_BYTES,
+    },
+    rateLimit: {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      trustProxy: env.TRUST_PROXY === "true",
+    },
+    redisUrl: env.REDIS_URL,
+    persistedOperations: {
+      mode: env.PERSISTED_OPERATIONS,
+      file: env.PERSISTED_OPERATIONS_FILE ? path.resolve(env.PERSISTED_OPERATIONS_FILE) : undefined,
+    },
+    introspection: env.INTROSPECTION ? env.INTROSPECTION === "on" : !isProduction,
+    fieldSuggestions: env.FIELD_SUGGESTIONS ? env.FIELD_SUGGESTIONS === "on" : !isProduction,
     sync: {
       allowedHosts: env.SYNC_ALLOWED_HOSTS.split(",")
         .map((host) => host.trim().toLowerCase())

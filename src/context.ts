@@ -16,6 +16,7 @@ import type { LoaderOptions } from "./loaders/by-id-loader.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import type { CursorCodec } from "./pagination/cursor-codec.js";
 import type { Metrics } from "./metrics.js";
+import type { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
 import type { DownloadLinks } from "./storage/download-links.js";
 import type { FileStorage } from "./storage/file-storage.js";
 import { authenticationOf } from "./plugins/use-authentication.js";
@@ -40,6 +41,8 @@ export type AppServices = {
   userChanges: UserChangeFollower;
   recordChanges: RecordChangeFollower;
   metrics: Metrics;
+  /** Requests per minute per customer or client address (memory or Redis). */
+  rateLimiter: RequestRateLimiter;
   /** Attachment files: local disk or S3 (src/storage). */
   storage: FileStorage;
   /** Attachment.downloadUrl links and their signatures. */

@@ -67,6 +67,8 @@ async function main() {
     await services.jobs.close();
     await services.userChanges.stop();
     await services.recordChanges.stop();
+    await services.responseCache.close();
+    await services.rateLimiter.close();
     await database.close();
   });
 }

@@ -34,6 +34,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly refusals = new Counter({
+    name: `${PREFIX}graphql_refusals_total`,
+    help: "Requests refused by a limit: depth, aliases, tokens, directives, cost, batch, body_size, rate, persisted_operations.",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
+
   readonly sqlStatements = new Counter({
     name: `${PREFIX}sql_statements_total`,
     help: "SQL statements sent to the database (authentication, resolvers, jobs).",

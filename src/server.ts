@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:http";
 import { createYoga, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { AccessTokens } from "./auth/access-tokens.js";
+import { createJwksKeySet } from "./auth/jwks-key-set.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { VerifiedUserCache } from "./auth/user-cache.js";
 import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
@@ -13,6 +14,7 @@ import { createResponseCache } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
 import type { Database } from "./db/database.js";
+import { withReadYourWrites } from "./db/read-replicas.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
 import { JobService } from "./jobs/job-service.js";
 import { graphiqlOptions } from "./graphiql.js";
@@ -25,6 +27,12 @@ import { useMetrics } from "./plugins/use-metrics.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
 import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
+import { useDatabaseFaults } from "./plugins/use-database-faults.js";
+import { useQueryLimits } from "./plugins/use-query-limits.js";
+import { useRateLimit } from "./plugins/use-rate-limit.js";
+import { usePersistedOperationsAllowList } from "./plugins/use-persisted-operations.js";
+import { useSchemaDisclosure } from "./plugins/use-schema-disclosure.js";
+import { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
 import { schema } from "./schema/index.js";
 import { createFileStorage } from "./storage/create-file-storage.js";
 import { DownloadLinks } from "./storage/download-links.js";
@@ -41,14 +49,20 @@ export function createServices(
   const secret = resolveJwtSecret(config);
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const users = new VerifiedUserCache(config.userCacheTtlMs);
-  const responseCache = createResponseCache(config);
+  const responseCache = createResponseCache(config, logger);
   const storage = overrides.storage ?? createFileStorage(config);
   return {
     config,
     database,
-    tokens: new AccessTokens(secret, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
+    tokens: new AccessTokens(secret, {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      jwks: config.jwt.jwksUrl ? createJwksKeySet(config.jwt.jwksUrl) : undefined,
+      customerIdClaim: config.jwt.customerIdClaim,
+      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    }),
     cursors: new CursorCodec(secret),
-    tenantClient: createTenantClientCache(database.prisma),
+    tenantClient: createTenantClientCache(database.prisma, { rowLevelSecurity: config.rowLevelSecurity }),
     loaderOptions: overrides.loaderOptions ?? { batch: config.dataloaderBatching },
     logger,
     jobs: new JobService(config, database, logger),
@@ -64,6 +78,7 @@ export function createServices(
       createNotifications,
     }),
     metrics: new Metrics(database),
+    rateLimiter: RequestRateLimiter.create(config, logger),
     storage,
     downloads: new DownloadLinks(
       storage,
@@ -103,13 +118,24 @@ export function createApp(services: AppServices): App {
     // Uploads are limited per file (MAX_UPLOAD_BYTES, a BAD_USER_INPUT); the body may carry
     // one whole file plus the operations.
     maxRequestBodySize: Math.max(25_000_000, uploadBodyLimit(config)),
+    // Batched requests (a JSON array): off unless MAX_BATCH_OPERATIONS > 0 (useQueryLimits refuses more).
+    // Persisted operations may be sent by id (PERSISTED_OPERATIONS).
+    extraParamNames: ["documentId"],
+    batching: config.limits.maxBatchOperations > 0 ? { limit: config.limits.maxBatchOperations } : false,
     // The order is deliberate; each step relies on the ones before it:
     //  1. request id: every later log line and error of the request carries it.
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
     //  3. readiness (/ready; liveness /health is Yoga's own, ahead of all of these).
+    //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
+    //     aliases, directives and cost at parse/validation (QUERY_TOO_COMPLEX). With them,
+    //     schema disclosure: introspection and "Did you mean" hints off in production.
     //  4. authentication: verifies the token and finds the viewer in onRequest, once per
     //     request (buildContext reuses it), because the response cache answers hits in
     //     onParams, before any context exists.
+    //  4a. rate limit: per verified customer, else per client address; needs 4, and comes
+    //     before the cache so that hits count too (429 RATE_LIMITED).
+    //  4b. persisted operations: swaps an allow-listed id for its document in onParams, before
+    //     the cache looks the document up (PERSISTED_OPERATIONS).
     //  5. response cache: session = the verified customer and user; none → not cached.
     //  6. unexpected-error logging: logs and masks with the request id, before Yoga's masking.
     //  7. authentication gate: refuses unauthenticated operations before execution.
@@ -130,6 +156,8 @@ export function createApp(services: AppServices): App {
           }
         },
       }),
+      useQueryLimits({ limits: config.limits, metrics: services.metrics }),
+      useSchemaDisclosure({ introspection: config.introspection, fieldSuggestions: config.fieldSuggestions }),
       // Signed attachment links (GET /files/<id>): they carry their own authorization.
       useFileDownloads(services),
       // Multipart/form POSTs need a CSRF header, then stream their files (not buffered).
@@ -147,7 +175,16 @@ export function createApp(services: AppServices): App {
         users: services.users,
         logger,
       }),
+      useRateLimit({
+        graphqlEndpoint,
+        limiter: services.rateLimiter,
+        metrics: services.metrics,
+        trustProxy: config.rateLimit.trustProxy,
+      }),
+      usePersistedOperationsAllowList({ settings: config.persistedOperations, schema, metrics: services.metrics }),
       useTenantResponseCache({ cache: services.responseCache, config, metrics: services.metrics }),
+      // An unreachable database is SERVICE_UNAVAILABLE (503), not a masked bug.
+      useDatabaseFaults(logger),
       useUnexpectedErrorLogging(logger),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
     ],
@@ -155,5 +192,6 @@ export function createApp(services: AppServices): App {
 }
 
 export function createHttpServer(app: App): Server {
-  return createServer(app);
+  // Each request may read from replicas (DATABASE_REPLICA_URLS) until it writes.
+  return createServer((request, response) => withReadYourWrites(() => app(request, response)));
 }

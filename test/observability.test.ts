@@ -125,13 +125,13 @@ describe("readiness follows the database", () => {
     expect((await ask(known.token, "warm-up")).status).toBe(200);
     await server.stop();
     try {
-      // Authenticated from memory; the resolver's query fails: masked by execution.
+      // Authenticated from memory; the resolver's query fails: SERVICE_UNAVAILABLE (use-database-faults).
       const failed = await ask(known.token, "outage-1");
       // The user lookup itself fails: the request cannot be judged at all.
       const unavailable = await ask(stranger.token, "outage-2");
       expect(unavailable.status).toBe(503);
       for (const [response, requestId, code] of [
-        [failed, "outage-1", "INTERNAL_SERVER_ERROR"],
+        [failed, "outage-1", "SERVICE_UNAVAILABLE"],
         [unavailable, "outage-2", "SERVICE_UNAVAILABLE"],
       ] as const) {
         expect(response.headers.get("x-request-id")).toBe(requestId);

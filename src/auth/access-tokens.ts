@@ -1,6 +1,9 @@
 // Signs and verifies access tokens (JWT). The algorithm is pinned to HS256, so a token
-// claiming "none" or another algorithm is refused; `exp` is required.
-import { errors, jwtVerify, SignJWT } from "jose";
+// claiming "none" or another algorithm is refused; `exp` is required. With a key set
+// (JWT_JWKS_URL) tokens come from an identity provider instead: RS256/ES256 only, verified
+// with its public keys, and this server signs none.
+import { errors, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
+import { JWKS_ALGORITHMS, KeySetUnavailableError } from "./jwks-key-set.js";
 
 export type TokenClaims = { userId: string; customerId: string };
 
@@ -14,13 +17,27 @@ export class AccessTokens {
 
   constructor(
     secret: string,
-    private readonly options: { issuer?: string; audience?: string } = {},
+    private readonly options: {
+      issuer?: string;
+      audience?: string;
+      /** The identity provider's keys: then only its RS256/ES256 tokens are accepted. */
+      jwks?: JWTVerifyGetKey;
+      /** The claim naming the customer (an IdP may need a namespaced one). */
+      customerIdClaim?: string;
+      clockToleranceSeconds?: number;
+    } = {},
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
+  /** false when tokens come from an identity provider (JWT_JWKS_URL). */
+  get canSign(): boolean {
+    return !this.options.jwks;
+  }
+
   /** `expiresIn` as jose understands it: "1h", "30m", "7d". */
   async sign(claims: TokenClaims, expiresIn = "1h"): Promise<string> {
+    if (!this.canSign) throw new Error("Tokens are issued by the identity provider (JWT_JWKS_URL), not by this server.");
     let token = new SignJWT({ customerId: claims.customerId })
       .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
       .setSubject(claims.userId)
@@ -33,14 +50,18 @@ export class AccessTokens {
 
   async verify(token: string): Promise<TokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [ALGORITHM],
+      const { jwks } = this.options;
+      const verifyOptions = {
+        algorithms: jwks ? JWKS_ALGORITHMS : [ALGORITHM],
         requiredClaims: ["exp", "sub"],
         issuer: this.options.issuer,
         audience: this.options.audience,
-        clockTolerance: 5,
-      });
-      const { sub, customerId } = payload;
+        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+      };
+      // Two calls: jose types the key-set and the secret overloads apart.
+      const { payload } = jwks ? await jwtVerify(token, jwks, verifyOptions) : await jwtVerify(token, this.key, verifyOptions);
+      const { sub } = payload;
+      const customerId = payload[this.options.customerIdClaim ?? "customerId"];
       if (typeof sub !== "string" || !uuidPattern.test(sub)) throw new InvalidTokenError("Invalid token.");
       if (typeof customerId !== "string" || !uuidPattern.test(customerId)) {
         throw new InvalidTokenError("Invalid token: no customerId claim.");
@@ -48,6 +69,8 @@ export class AccessTokens {
       return { userId: sub, customerId };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
+      // Not the token's fault: authentication answers 503 (see useAuthentication).
+      if (error instanceof KeySetUnavailableError) throw error;
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError("Token expired.");
       throw new InvalidTokenError("Invalid token.");
     }

@@ -3,7 +3,9 @@
 // Database ids in, global ids (what responses are filed under) inside.
 import { createInMemoryCache, type Cache } from "@graphql-yoga/plugin-response-cache";
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { createRedisResponseStore } from "./redis-response-store.js";
 import { type CacheEntity, cacheTags, withTenantTags } from "./tenant-tagged-cache.js";
 
 const MAX_EXECUTIONS_TRACKED = 10_000;
@@ -20,6 +22,8 @@ export class ResponseCache {
   constructor(
     readonly ttlMs: number,
     store: Cache | null,
+    /** Releases the store's connection (Redis); nothing for the in-memory store. */
+    readonly close: () => Promise<void> = async () => {},
   ) {
     this.store = ttlMs > 0 && store ? withTenantTags(store, (key) => this.mayStore(key)) : null;
   }
@@ -84,8 +88,12 @@ function globalIds(typename: string, ids: readonly string[]): CacheEntity[] {
   return ids.map((id) => ({ typename, id: encodeGlobalID(typename, id) }));
 }
 
-/** The store for this configuration; Redis comes here when REDIS_URL is set. */
-export function createResponseCache(config: Config): ResponseCache {
+/** The store for this configuration: Redis (shared by all instances) when REDIS_URL is set. */
+export function createResponseCache(config: Config, logger?: Logger): ResponseCache {
   const { ttlMs, maxEntries } = config.responseCache;
+  if (ttlMs > 0 && config.redisUrl) {
+    const redis = createRedisResponseStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+    return new ResponseCache(ttlMs, redis.store, redis.close);
+  }
   return new ResponseCache(ttlMs, ttlMs > 0 ? createInMemoryCache({ max: maxEntries }) : null);
 }

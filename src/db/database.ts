@@ -12,6 +12,8 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
+import { withTenantTransactions } from "./row-level-security.js";
+import { withReadReplicas } from "./read-replicas.js";
 import { StatementCounter, withStatementCounter } from "./statement-counter.js";
 
 export type PoolStats = { total: number; idle: number; inUse: number; waiting: number; max: number };
@@ -40,7 +42,7 @@ export type OpenDatabaseOptions = {
 
 export async function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? config.database.url;
-  if (url) return openPostgres(url, config);
+  if (url) return openPostgres(url, config, config.database.replicaUrls);
   if (options.pglite) return openEmbedded(options.pglite, async () => {});
 
   const lock = readEmbeddedServerLock(config.dataDir);
@@ -82,7 +84,7 @@ function socketPort(server: PGLiteSocketServer): number {
 async function openEmbedded(pglite: PGlite, closeFolder: () => Promise<void>): Promise<Database> {
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const statements = new StatementCounter();
-  const prisma = new PrismaClient({ adapter: withStatementCounter(new PrismaPGlite(pglite), statements) });
+  const prisma = new PrismaClient({ adapter: withTenantTransactions(withStatementCounter(new PrismaPGlite(pglite), statements)) });
   return {
     kind: "embedded",
     prisma,
@@ -97,21 +99,17 @@ async function openEmbedded(pglite: PGlite, closeFolder: () => Promise<void>): P
   };
 }
 
-async function openPostgres(url: string, config: Config): Promise<Database> {
-  const { poolSize, connectTimeoutMs, statementTimeoutMs, idleTimeoutMs } = config.database;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    // Bounds both opening a connection and waiting for a free one from the pool.
-    connectionTimeoutMillis: connectTimeoutMs,
-    idleTimeoutMillis: idleTimeoutMs,
-    statement_timeout: statementTimeoutMs || undefined,
-    application_name: "testapp-api",
-  });
-  // An idle client that loses its connection emits here; without a listener the process dies.
-  pool.on("error", () => {});
+/** `replicaUrls`: read replicas for API requests' plain reads (read-replicas.ts). */
+async function openPostgres(url: string, config: Config, replicaUrls: string[] = []): Promise<Database> {
+  const { poolSize } = config.database;
+  const pool = newPool(url, config, "testapp-api");
+  const replicaPools = replicaUrls.map((replicaUrl) => newPool(replicaUrl, config, "testapp-api-replica"));
   const statements = new StatementCounter();
-  const prisma = new PrismaClient({ adapter: withStatementCounter(new PrismaPg(pool), statements) });
+  const adapter = withReadReplicas(
+    new PrismaPg(pool),
+    replicaPools.map((replicaPool) => new PrismaPg(replicaPool)),
+  );
+  const prisma = new PrismaClient({ adapter: withTenantTransactions(withStatementCounter(adapter, statements)) });
   return {
     kind: "postgres",
     prisma,
@@ -127,9 +125,25 @@ async function openPostgres(url: string, config: Config): Promise<Database> {
     ping: (timeoutMs) => withTimeout(pool.query("SELECT 1").then(() => {}), timeoutMs),
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool, ...replicaPools].map((each) => each.end()));
     },
   };
+}
+
+function newPool(url: string, config: Config, applicationName: string): pg.Pool {
+  const { poolSize, connectTimeoutMs, statementTimeoutMs, idleTimeoutMs } = config.database;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Bounds both opening a connection and waiting for a free one from the pool.
+    connectionTimeoutMillis: connectTimeoutMs,
+    idleTimeoutMillis: idleTimeoutMs,
+    statement_timeout: statementTimeoutMs || undefined,
+    application_name: applicationName,
+  });
+  // An idle client that loses its connection emits here; without a listener the process dies.
+  pool.on("error", () => {});
+  return pool;
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

@@ -6,6 +6,7 @@
 // The database adds a second wall: composite foreign keys (customerId, id) make it
 // impossible for one customer's row to reference another's.
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { withRowLevelSecurity } from "./row-level-security.js";
 
 /** Models whose rows belong to one customer through their customerId column. */
 const tenantOwnedModels = new Set<string>(["User", "Record", "Attachment", "CollectionJob"]);
@@ -87,7 +88,16 @@ function refuseRawSql(..._args: unknown[]): never {
  * A Prisma client that can only see and change the rows of `customerId`.
  * `customerId` undefined gives a client whose every query throws (unauthenticated requests).
  */
-export function createTenantScopedClient(prisma: PrismaClient, customerId: string | undefined) {
+export function createTenantScopedClient(
+  unscoped: PrismaClient,
+  customerId: string | undefined,
+  /** rowLevelSecurity: every query also runs under the database's policies (ROW_LEVEL_SECURITY). */
+  options: { rowLevelSecurity?: boolean } = {},
+) {
+  // Two walls: this filter, stacked on row-level security when it is on (row-level-security.ts).
+  const prisma = options.rowLevelSecurity
+    ? (withRowLevelSecurity(unscoped, customerId) as unknown as PrismaClient)
+    : unscoped;
   const requireTenant = (): string => {
     if (!customerId || !uuidPattern.test(customerId)) {
       throw new TenantScopeError("a tenant query ran without a tenant");
@@ -131,14 +141,18 @@ export type TenantScopedClient = ReturnType<typeof createTenantScopedClient>;
  * Scoped clients are built once per customer and reused: `$extends` is cheap but not free,
  * and the hot path runs it on every request otherwise. Bounded, oldest dropped first.
  */
-export function createTenantClientCache(prisma: PrismaClient, maxCustomers = 1000) {
+export function createTenantClientCache(
+  prisma: PrismaClient,
+  options: { rowLevelSecurity?: boolean } = {},
+  maxCustomers = 1000,
+) {
   const clients = new Map<string, TenantScopedClient>();
-  const unauthenticated = createTenantScopedClient(prisma, undefined);
+  const unauthenticated = createTenantScopedClient(prisma, undefined, options);
   return (customerId: string | undefined): TenantScopedClient => {
     if (!customerId) return unauthenticated;
     let client = clients.get(customerId);
     if (!client) {
-      client = createTenantScopedClient(prisma, customerId);
+      client = createTenantScopedClient(prisma, customerId, options);
       if (clients.size >= maxCustomers) clients.delete(clients.keys().next().value!);
       clients.set(customerId, client);
     }

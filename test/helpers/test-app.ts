@@ -43,6 +43,8 @@ export async function startTestApp(
     DATA_DIR: dataDir,
     JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-0123456789",
     LOG_LEVEL: "silent",
+    // Test files share one Redis (REDIS_URL): each file its own keys.
+    REDIS_KEY_PREFIX: `test-${path.basename(dataDir)}:`,
     ...environment,
   });
   const db = await openTestDatabase(config);
@@ -70,6 +72,8 @@ export async function startTestApp(
       // LISTEN connections first: they would outlive the database otherwise.
       await services.userChanges.stop();
       await services.recordChanges.stop();
+      await services.responseCache.close();
+      await services.rateLimiter.close();
       await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

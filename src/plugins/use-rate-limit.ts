@@ -1,0 +1,67 @@
+// Answers HTTP 429 with Retry-After and a RATE_LIMITED error once a customer (or, without a
+// valid token, a client address) has spent its requests for the minute. Runs in onRequest
+// right after useAuthentication, whose verdict it reads (no SQL of its own), and before the
+// response cache, so cache hits count too.
+import type { Plugin } from "graphql-yoga";
+import type { Metrics } from "../metrics.js";
+import type { RateLimitSubject, RequestRateLimiter } from "../rate-limit/request-rate-limiter.js";
+import { authenticationOf } from "./use-authentication.js";
+import { requestIdOf } from "./use-request-id.js";
+
+type NodeServerContext = { req?: { socket?: { remoteAddress?: string } } };
+
+/** Behind a trusted proxy, the address it appended last to X-Forwarded-For; else the peer's. */
+export function clientAddress(request: Request, serverContext: unknown, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  return (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress ?? "unknown";
+}
+
+export function useRateLimit(options: {
+  graphqlEndpoint: string;
+  limiter: RequestRateLimiter;
+  metrics: Metrics;
+  trustProxy: boolean;
+}): Plugin {
+  const { graphqlEndpoint, limiter, metrics, trustProxy } = options;
+  const subjectOf = (request: Request, serverContext: unknown): RateLimitSubject => {
+    const viewer = authenticationOf(request)?.viewer;
+    return viewer
+      ? { kind: "customer", customerId: viewer.customer.id }
+      : { kind: "address", address: clientAddress(request, serverContext, trustProxy) };
+  };
+  return {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== graphqlEndpoint) return;
+      const subject = subjectOf(request, serverContext);
+      const verdict = await limiter.consume(subject);
+      if (!verdict) return;
+      const variable = subject.kind === "customer" ? "RATE_LIMIT_PER_MINUTE" : "RATE_LIMIT_ANONYMOUS_PER_MINUTE";
+      metrics.refusals.inc({ limit: "rate" });
+      metrics.errors.inc({ code: "RATE_LIMITED" });
+      const body = {
+        errors: [
+          {
+            message: `Too many requests: try again in ${verdict.retryAfterSeconds} s (limit: ${variable}).`,
+            extensions: {
+              code: "RATE_LIMITED",
+              retryAfterSeconds: verdict.retryAfterSeconds,
+              requestId: requestIdOf(request),
+            },
+          },
+        ],
+      };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 429,
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "retry-after": String(verdict.retryAfterSeconds),
+          },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// An API instance as its own process (`npm start`'s entry point) on a loopback port, and a
+// client for it that speaks the same GraphQL-over-HTTP as the in-process test app.
+import { createServer } from "node:net";
+import type { GraphQLResponse } from "./test-app.js";
+import { type ChildApp, startChildApp } from "./process-child.js";
+
+export type ApiProcess = ChildApp & {
+  url: string;
+  gql<Data = any>(
+    query: string,
+    options?: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string>; timeoutMs?: number },
+  ): Promise<GraphQLResponse<Data>>;
+};
+
+/** A port free right now on 127.0.0.1 (the child binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startApiProcess(environment: Record<string, string>): Promise<ApiProcess> {
+  const port = await freePort();
+  const app = await startChildApp("src/main.ts", { HOST: "127.0.0.1", PORT: String(port), ...environment }, "serving");
+  const url = `http://127.0.0.1:${port}/graphql`;
+  return {
+    ...app,
+    url,
+    async gql(query, options = {}) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables: options.variables }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// The second wall on its own: a client with ONLY row-level security (no application-level
+// narrowing) still sees one customer, and nothing without one. Then the whole API with
+// ROW_LEVEL_SECURITY=on: both walls together must still answer everything correctly.
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { RowLevelSecurityError, withRowLevelSecurity } from "../src/db/row-level-security.js";
+import { Prisma } from "../src/generated/prisma/client.js";
+import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
+import { startTestApp, type TestApp } from "./helpers/test-app.js";
+
+let t: TestApp;
+let acme: SeededCustomer;
+let globex: SeededCustomer;
+let bob: SeededUser;
+let acmeRecordIds: string[];
+
+beforeAll(async () => {
+  // One pooled connection: every query below reuses the one a tenant query used before.
+  t = await startTestApp({ ROW_LEVEL_SECURITY: "on", DATABASE_POOL_SIZE: "1" });
+  acme = await t.seed.customer("Acme");
+  globex = await t.seed.customer("Globex");
+  await acme.user();
+  bob = await globex.user();
+  const acmeRecords = await acme.records(4, () => ({ categoryCode: "CAT007" }));
+  acmeRecordIds = acmeRecords.map((record) => record.id);
+  await acme.attachments(acmeRecordIds[0]!, 2);
+  await globex.records(2, (index) => ({ referenceNumber: `G-${index}` }));
+});
+afterAll(() => t.close());
+
+describe("row-level security alone (the application filter bypassed)", () => {
+  test("B reads every table without a where clause and gets only its own rows", async () => {
+    const asGlobex = withRowLevelSecurity(t.db.prisma, globex.id);
+    const records = await asGlobex.record.findMany();
+    expect(records.map((row) => row.referenceNumber).sort()).toEqual(["G-0", "G-1"]);
+    expect(await asGlobex.record.findMany({ where: { id: { in: acmeRecordIds } } })).toEqual([]);
+    expect(await asGlobex.record.findUnique({ where: { id: acmeRecordIds[0]! } })).toBeNull();
+    expect(await asGlobex.attachment.count()).toBe(0);
+    expect((await asGlobex.customer.findMany()).map((row) => row.id)).toEqual([globex.id]);
+    expect((await asGlobex.user.findMany()).every((row) => row.customerId === globex.id)).toBe(true);
+    const raw = await asGlobex.$queryRaw<Array<{ customerId: string }>>(Prisma.sql`SELECT "customerId" FROM "Record"`);
+    expect(raw.map((row) => row.customerId)).toEqual([globex.id, globex.id]);
+  });
+
+  test("the control: the unscoped system client sees both customers", async () => {
+    const count = await t.db.prisma.record.count({ where: { customerId: { in: [acme.id, globex.id] } } });
+    expect(count).toBe(6);
+  });
+
+  test("a query that forgets the tenant sees nothing at all", async () => {
+    const nobody = withRowLevelSecurity(t.db.prisma, undefined);
+    expect(await nobody.record.findMany()).toEqual([]);
+    expect(await nobody.customer.count()).toBe(0);
+    expect(await nobody.$queryRaw(Prisma.sql`SELECT * FROM "Attachment"`)).toEqual([]);
+    // Straight SQL in the tenant role, the setting never made: still nothing, and no cast error.
+    const rows = await t.db.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SET LOCAL ROLE testapp_tenant`;
+      return tx.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "Record"`;
+    });
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  test("B cannot write into A, nor move its rows there, nor change A's rows", async () => {
+    const asGlobex = withRowLevelSecurity(t.db.prisma, globex.id);
+    await expect(
+      asGlobex.record.create({
+        data: { customerId: acme.id, referenceNumber: "EVIL", categoryCode: "CAT001", title: "x", createdDate: new Date() },
+      }),
+    ).rejects.toThrow();
+    await expect(asGlobex.record.updateMany({ data: { customerId: acme.id } })).rejects.toThrow();
+    const changed = await asGlobex.record.updateMany({ data: { title: "renamed by B" } });
+    expect(changed.count).toBe(2);
+    expect(await t.db.prisma.record.count({ where: { customerId: acme.id, title: "renamed by B" } })).toBe(0);
+    expect((await asGlobex.record.deleteMany({ where: { id: { in: acmeRecordIds } } })).count).toBe(0);
+    expect(await t.db.prisma.record.count({ where: { id: { in: acmeRecordIds } } })).toBe(4);
+  });
+
+  test("an interactive transaction runs in the tenant's role, and its queries inside it", async () => {
+    const asGlobex = withRowLevelSecurity(t.db.prisma, globex.id);
+    const seen = await asGlobex.$transaction(async (tx) => {
+      // The transaction client keeps this client's extensions (its refusals too).
+      expect(() => tx.$queryRawUnsafe("SELECT 1")).toThrow(RowLevelSecurityError);
+      expect(() => tx.$queryRaw`SELECT 1`).toThrow(RowLevelSecurityError);
+      return (await tx.record.findMany()).map((row) => row.customerId);
+    });
+    expect(seen).toEqual([globex.id, globex.id]);
+  });
+
+  test("nothing carries over to the next user of the pooled connection", async () => {
+    await withRowLevelSecurity(t.db.prisma, globex.id).record.count();
+    const [after] = await t.db.prisma.$queryRaw<Array<{ role: string; tenant: string | null }>>`
+      SELECT current_user AS role, current_setting('app.customer_id', true) AS tenant`;
+    expect(after!.role).not.toBe("testapp_tenant");
+    expect(after!.tenant ?? "").toBe("");
+  });
+
+  test("unsafe raw SQL is refused under row-level security", async () => {
+    const asGlobex = withRowLevelSecurity(t.db.prisma, globex.id);
+    expect(() => asGlobex.$queryRawUnsafe(`SELECT 1`)).toThrow(RowLevelSecurityError);
+  });
+});
+
+describe("the API with both walls (ROW_LEVEL_SECURITY=on)", () => {
+  const asBob = (query: string, variables: Record<string, unknown> = {}) =>
+    t.gql(query, { token: bob.token, variables });
+
+  test("pages, lookups and every record mutation work, and see only B", async () => {
+    const page = await asBob(`{ records(first: 10) { totalCount edges { node { id attachmentCount } } } }`);
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data.records.totalCount).toBe(2);
+
+    const created = await asBob(
+      `mutation { createRecord(input: { referenceNumber: "G-NEW", categoryCode: "CAT002", title: "new" }) { record { id } } }`,
+    );
+    expect(created.body.errors).toBeUndefined();
+    const id = created.body.data.createRecord.record.id;
+    const updated = await asBob(`mutation($id: ID!) { updateRecord(input: { id: $id, title: "changed" }) { record { title } } }`, { id });
+    expect(updated.body).toEqual({ data: { updateRecord: { record: { title: "changed" } } } });
+    const deleted = await asBob(`mutation($id: ID!) { deleteRecord(input: { id: $id }) { deletedRecordId } }`, { id });
+    expect(deleted.body).toEqual({ data: { deleteRecord: { deletedRecordId: id } } });
+
+    const acmeNode = await asBob(`query($id: ID!) { node(id: $id) { id } }`, { id: encodeGlobalID("Record", acmeRecordIds[0]!) });
+    expect(acmeNode.body).toEqual({ data: { node: null } });
+    const acmeDelete = await asBob(`mutation($id: ID!) { deleteRecord(input: { id: $id }) { deletedRecordId } }`, {
+      id: encodeGlobalID("Record", acmeRecordIds[1]!),
+    });
+    expect(acmeDelete.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(await t.db.prisma.record.count({ where: { id: { in: acmeRecordIds } } })).toBe(4);
+  });
+});
