@@ -26,6 +26,7 @@ import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
 import { useMetrics } from "./plugins/use-metrics.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
+import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
 import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
 import { useDatabaseFaults } from "./plugins/use-database-faults.js";
 import { useQueryLimits } from "./plugins/use-query-limits.js";
@@ -186,6 +187,8 @@ export function createApp(services: AppServices): App {
       // An unreachable database is SERVICE_UNAVAILABLE (503), not a masked bug.
       useDatabaseFaults(logger),
       useUnexpectedErrorLogging(logger),
+      // Syntax, validation and variable errors from graphql-js get BAD_USER_INPUT.
+      useRequestErrorCodes(),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
     ],
   });
