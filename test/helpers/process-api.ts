@@ -1,7 +1,7 @@
 // An API instance as its own process (`npm start`'s entry point) on a loopback port, and a
 // client for it that speaks the same GraphQL-over-HTTP as the in-process test app.
 import { createServer } from "node:net";
-import type { GraphQLResponse } from "./test-app.js";
+import { type GraphQLResponse, postGraphQL } from "./graphql-request.js";
 import { type ChildApp, startChildApp } from "./process-child.js";
 
 export type ApiProcess = ChildApp & {
@@ -28,18 +28,7 @@ export async function startApiProcess(environment: Record<string, string>): Prom
   return {
     ...app,
     url,
-    async gql(query, options = {}) {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-        body: JSON.stringify({ query, variables: options.variables }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      return { status: response.status, headers: response.headers, body: await response.json() };
-    },
+    gql: (query, options = {}) =>
+      postGraphQL(fetch, url, query, { ...options, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) }),
   };
 }

@@ -7,18 +7,11 @@ import { type Config, loadConfig } from "../../src/config.js";
 import type { AppServices } from "../../src/context.js";
 import type { Database } from "../../src/db/database.js";
 import { type App, createApp, createServices } from "../../src/server.js";
+import { type GraphQLResponse, postGraphQL } from "./graphql-request.js";
 import { Seed } from "./seed.js";
 import { openTestDatabase } from "./test-database.js";
 
-export type GraphQLResponse<Data = any> = {
-  status: number;
-  headers: Headers;
-  body: {
-    data?: Data;
-    errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }>;
-    extensions?: { responseCache?: { hit: boolean; didCache?: boolean }; [key: string]: unknown };
-  };
-};
+export type { GraphQLResponse } from "./graphql-request.js";
 
 export type TestApp = {
   app: App;
@@ -56,18 +49,7 @@ export async function startTestApp(
     config,
     services,
     seed: new Seed(db, services.tokens),
-    async gql(query, options = {}) {
-      const response = await app.fetch("http://yoga/graphql", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-        body: JSON.stringify({ query, variables: options.variables }),
-      });
-      return { status: response.status, headers: response.headers, body: await response.json() };
-    },
+    gql: (query, options) => postGraphQL(async (url, init) => app.fetch(url, init), "http://yoga/graphql", query, options),
     async close() {
       // LISTEN connections first: they would outlive the database otherwise.
       await services.userChanges.stop();
