@@ -80,7 +80,7 @@ const environmentSchema = z.object({
   MAX_QUERY_DIRECTIVES: integer(50, 0),
   // Armor's cost: 1 a field, 2 an object, ×1.5 a level, × a list's literal first/last. 500,000
   // lets 100 records with 10 attachments each through (~100,000), not 100 × 100 (~1,000,000).
-  MAX_QUERY_COST: integer(500_000, 1),
+  MAX_QUERY_COST: integer(50_000, 1),
   // Operations in one batched (JSON array) request; 0: batching is off.
   MAX_BATCH_OPERATIONS: integer(0, 0),
   // Bodies that are not uploads (JSON, url-encoded, application/graphql).

@@ -86,9 +86,20 @@ describe("document limits", () => {
     );
   });
 
-  test("cost: a list's literal page size multiplies what it selects", async () => {
-    await expectAccepted(tight, `{ records(first: 2) { edges { node { id title } } } }`, tightToken);
-    await expectRefused(`{ records(first: 100) { edges { node { id title } } } }`, "cost", "MAX_QUERY_COST");
+  test("cost: a page size multiplies what it selects, literal or variable", async () => {
+    // Defaults (MAX_QUERY_COST 50,000). One level: 1 + 100 × (edges + node + id + attachments
+    // (1 + 100 × 4)) = 40,401 passes; nesting another 100 attachments under each costs ~4 million.
+    const page = (inner: string) =>
+      `query($n: Int) { records(first: $n) { edges { node { id attachments(first: $n) { edges { node { id filename ${inner} } } } } } } }`;
+    const flat = page("");
+    const nested = page("record { attachments(first: $n) { edges { node { id } } } }");
+    expect((await defaults.gql(flat, { token: defaultToken, variables: { n: 100 } })).body.errors).toBeUndefined();
+    const refused = await defaults.gql(nested, { token: defaultToken, variables: { n: 100 } });
+    expect(refused.body.data ?? null).toBeNull();
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "cost" });
+    expect(refused.body.errors?.[0]?.message).toContain("MAX_QUERY_COST");
+    // The control: the same nested shape with small pages is cheap enough.
+    expect((await defaults.gql(nested, { token: defaultToken, variables: { n: 5 } })).body.errors).toBeUndefined();
   });
 
   test("GraphQL-over-HTTP status: 200 for application/json, 400 for application/graphql-response+json", async () => {

@@ -93,3 +93,9 @@ export function toConnection<Row, Key>(
     },
   };
 }
+
+/** A connection's cost multiplier: the page it asks for (the default page when none). */
+export const pageComplexity = (args: PageArgs) => ({
+  field: 1,
+  multiplier: args.first ?? args.last ?? DEFAULT_PAGE_SIZE,
+});

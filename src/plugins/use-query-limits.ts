@@ -1,9 +1,9 @@
-// Refuses documents too big or too expensive to run before any resolver does: tokens (while
-// parsing), then depth, aliases, directives and cost (GraphQL Armor's validation rules), and
-// requests too big to parse: body size and batched operations. Every refusal is
+// Refuses documents too big to run before any resolver does: tokens (while parsing), then
+// depth, aliases and directives (GraphQL Armor's validation rules), and requests too big to
+// parse: body size and batched operations. Cost needs the variables, so it is checked at the
+// start of execution (Pothos complexity, src/schema/builder.ts) with the same error shape. Every refusal is
 // QUERY_TOO_COMPLEX, names the limit (`extensions.limit`, the variable in the message) and is
 // counted in testapp_graphql_refusals_total{limit}.
-import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
@@ -77,7 +77,7 @@ export function useQueryLimits(options: { limits: Config["limits"]; metrics: Met
     maxDepthRule({ n: limits.maxDepth, ...armorRefusal("depth") }),
     maxAliasesRule({ n: limits.maxAliases, ...armorRefusal("aliases") }),
     maxDirectivesRule({ n: limits.maxDirectives, ...armorRefusal("directives") }),
-    costLimitRule({ maxCost: limits.maxCost, ...armorRefusal("cost") }),
+    // Cost is checked at execution, with the variables: src/schema/builder.ts (Pothos complexity).
   ];
   const parseWithTokenLimit = (source: string | Source, parseOptions?: ParseOptions) =>
     new MaxTokensParserWLexer(source, { ...parseOptions, n: limits.maxTokens, ...armorRefusal("tokens") }).parseDocument();

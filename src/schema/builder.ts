@@ -1,5 +1,6 @@
 // The one SchemaBuilder: context type, Prisma types, scalars and plugins are declared here.
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
@@ -7,6 +8,7 @@ import type { Context } from "../context.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type PrismaTypes from "../generated/pothos-types.js";
 import { getDatamodel } from "../generated/pothos-types.js";
+import { queryTooComplex } from "../plugins/use-query-limits.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -21,7 +23,17 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [PrismaPlugin, RelayPlugin],
+  plugins: [ComplexityPlugin, PrismaPlugin, RelayPlugin],
+  // Query cost, computed before any root field resolves, with the request's variables: a
+  // connection's page size (first/last, literal or variable) multiplies what it selects.
+  // Every other field costs 1 and lists multiply by 1; page sizes are the real multipliers.
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 1,
+    limit: (ctx) => ({ complexity: ctx.services.config.limits.maxCost }),
+    complexityError: (_kind, result) =>
+      queryTooComplex("cost", `The query costs ${result.complexity}, more than ${result.maxComplexity} allowed`),
+  },
   // The contract's fields are non-null unless it says otherwise.
   defaultFieldNullability: false,
   prisma: {

@@ -2,6 +2,7 @@
 // job worker.
 import { requireViewer } from "../auth/permissions.js";
 import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
+import { pageComplexity } from "../pagination/page-request.js";
 import { fetchJobPage } from "../queries/jobs-page.js";
 import { builder } from "./builder.js";
 import { selectsField } from "./selection.js";
@@ -32,6 +33,7 @@ builder.queryField("jobs", (t) =>
   t.connection(
     {
       type: CollectionJobRef,
+      complexity: pageComplexity,
       description: "The caller's collection jobs, newest first.",
       args: { status: t.arg({ type: JobStatusEnum, required: false }) },
       resolve: async (_root, args, ctx, info) => {

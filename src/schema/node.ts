@@ -43,6 +43,7 @@ builder.queryField("nodes", (t) =>
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
     args: { ids: t.arg.idList({ required: true }) },
+    complexity: ({ ids }) => ({ field: 1, multiplier: ids.length }),
     resolve: (_root, { ids }, ctx) => {
       requireViewer(ctx.viewer);
       if (ids.length > MAX_PAGE_SIZE) {

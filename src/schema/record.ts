@@ -2,7 +2,7 @@
 import { requireViewer } from "../auth/permissions.js";
 import { badUserInput } from "../errors.js";
 import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
-import { MAX_PAGE_SIZE } from "../pagination/page-request.js";
+import { MAX_PAGE_SIZE, pageComplexity } from "../pagination/page-request.js";
 import { fetchRecordPage, recordOrders } from "../queries/records-page.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
@@ -29,6 +29,7 @@ builder.prismaObjectField("Record", "attachments", (t) =>
   t.connection(
     {
       type: AttachmentRef,
+      complexity: pageComplexity,
       resolve: async (record, args, ctx) => {
         if (args.last != null || args.before != null) {
           // The contract pages attachments forwards only; say so rather than ignore them.
@@ -90,6 +91,7 @@ builder.queryField("records", (t) =>
   t.connection(
     {
       type: RecordRef,
+      complexity: pageComplexity,
       description: `The caller's records. first/last default to 50 and may not exceed ${MAX_PAGE_SIZE}.`,
       args: {
         filter: t.arg({ type: RecordFilterInput, required: false }),
