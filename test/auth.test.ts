@@ -1,7 +1,7 @@
 // Every way a token can be wrong ends in UNAUTHENTICATED with HTTP 401, never data.
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { AccessTokens } from "../src/auth/access-tokens.js";
 import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
@@ -87,6 +87,19 @@ describe("authentication", () => {
       .setSubject(alice.id)
       .sign(secret);
     await expectRefused(`Bearer ${eternal}`);
+  });
+
+  test("a token verified once (and remembered) is still refused after it expires", async () => {
+    const token = await t.services.tokens.sign({ userId: alice.id, customerId: acme.id }, "60s");
+    const ok = await t.gql(`{ records { totalCount } }`, { token });
+    expect(ok.status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 120_000);
+      expect(await expectRefused(`Bearer ${token}`)).toMatch(/expired/i);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("unknown user", async () => {

@@ -3,6 +3,7 @@
 // (JWT_JWKS_URL) tokens come from an identity provider instead: RS256/ES256 only, verified
 // with its public keys, and this server signs none.
 import { errors, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
+import { VerifiedTokenCache } from "./verified-token-cache.js";
 import { JWKS_ALGORITHMS, KeySetUnavailableError } from "./jwks-key-set.js";
 
 export type TokenClaims = { userId: string; customerId: string };
@@ -14,6 +15,7 @@ const ALGORITHM = "HS256";
 
 export class AccessTokens {
   private readonly key: Uint8Array;
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(
     secret: string,
@@ -49,6 +51,8 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<TokenClaims> {
+    const remembered = this.verified.get(token);
+    if (remembered) return remembered;
     try {
       const { jwks } = this.options;
       const verifyOptions = {
@@ -66,7 +70,9 @@ export class AccessTokens {
       if (typeof customerId !== "string" || !uuidPattern.test(customerId)) {
         throw new InvalidTokenError("Invalid token: no customerId claim.");
       }
-      return { userId: sub, customerId };
+      const claims = { userId: sub, customerId };
+      this.verified.remember(token, claims, payload.exp!);
+      return claims;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       // Not the token's fault: authentication answers 503 (see useAuthentication).

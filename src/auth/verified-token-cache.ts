@@ -1,0 +1,27 @@
+// Verifying a JWT's signature costs more than serving a cached response. A token cannot
+// change, so once verified it stays good until its own expiry: remember verified tokens
+// (only those) until then. Users disabled meanwhile are refused by the user check that
+// follows verification on every request, not here.
+import type { TokenClaims } from "./access-tokens.js";
+
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get(token: string): TokenClaims | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (Date.now() >= entry.expiresAtMs) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.claims;
+  }
+
+  /** `expiresAt`: the token's `exp`, in seconds since the epoch. */
+  remember(token: string, claims: TokenClaims, expiresAt: number): void {
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { claims, expiresAtMs: expiresAt * 1000 });
+  }
+}
