@@ -128,8 +128,11 @@ export function createApp(services: AppServices): App {
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
     //  3. readiness (/ready; liveness /health is Yoga's own, ahead of all of these).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
-    //     aliases, directives and cost at parse/validation (QUERY_TOO_COMPLEX). With them,
+    //     aliases and directives at parse/validation (QUERY_TOO_COMPLEX; cost needs the
+    //     variables and is checked when execution starts, src/schema/builder.ts). With them,
     //     schema disclosure: introspection and "Did you mean" hints off in production.
+    //  3b. file downloads (/files/<id>, signed links carry their own authorization), then
+    //     uploads: the CSRF header, and multipart bodies streamed instead of buffered.
     //  4. authentication: verifies the token and finds the viewer in onRequest, once per
     //     request (buildContext reuses it), because the response cache answers hits in
     //     onParams, before any context exists.
@@ -138,7 +141,9 @@ export function createApp(services: AppServices): App {
     //  4b. persisted operations: swaps an allow-listed id for its document in onParams, before
     //     the cache looks the document up (PERSISTED_OPERATIONS).
     //  5. response cache: session = the verified customer and user; none → not cached.
-    //  6. unexpected-error logging: logs and masks with the request id, before Yoga's masking.
+    //  6. database faults → SERVICE_UNAVAILABLE; unexpected-error logging: logs and masks with
+    //     the request id, before Yoga's masking; request error codes: BAD_USER_INPUT on bad
+    //     variable values.
     //  7. authentication gate: refuses unauthenticated operations before execution.
     //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
