@@ -116,9 +116,11 @@ export function createApp(services: AppServices): App {
     // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
-    // Uploads are limited per file (MAX_UPLOAD_BYTES, a BAD_USER_INPUT); the body may carry
-    // one whole file plus the operations.
-    maxRequestBodySize: Math.max(25_000_000, uploadBodyLimit(config)),
+    // Off: Yoga's own limit wraps the body in a web TransformStream that reads ahead without
+    // backpressure, so an upload piled up in memory. Bodies are limited by our plugins instead:
+    // JSON by useQueryLimits (MAX_REQUEST_BODY_BYTES), multipart by useStreamingUploads
+    // (MAX_UPLOAD_BYTES plus the operations), both counted as they stream.
+    maxRequestBodySize: false,
     // Batched requests (a JSON array): off unless MAX_BATCH_OPERATIONS > 0 (useQueryLimits refuses more).
     // Persisted operations may be sent by id (PERSISTED_OPERATIONS).
     extraParamNames: ["documentId"],

@@ -4,7 +4,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type StorageBackendSetup, storageBackends, storedKeys } from "./helpers/storage-backends.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
-import { download, patternedBytes, removeAttachment, uploadAttachment } from "./helpers/upload-request.js";
+import { download, multipartUpload, patternedBytes, removeAttachment, uploadAttachment } from "./helpers/upload-request.js";
 
 const MAX_UPLOAD_BYTES = 3 * 1024 * 1024;
 const PNG_1X1 = Buffer.from(
@@ -98,6 +98,29 @@ describe.each(storageBackends)("attachments on $name", (backend) => {
     });
     expect(res.status).toBe(413);
     expect(res.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await storedKeys(t.services.storage, customer.id)).toEqual([]);
+  });
+
+  test("a streamed body (no Content-Length) is counted as it comes and refused past the limit", async () => {
+    const { user, record, customer } = await writer();
+    const init = await multipartUpload({
+      token: user.token,
+      recordId: record.id,
+      bytes: patternedBytes(MAX_UPLOAD_BYTES + 2 * 1024 * 1024),
+    });
+    const { "content-length": _, ...headers } = init.headers as Record<string, string>;
+    const bytes = init.body as Uint8Array;
+    // Sent in 64 KiB chunks with no length announced, as a chunked upload arrives.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 65_536) controller.enqueue(bytes.subarray(offset, offset + 65_536));
+        controller.close();
+      },
+    });
+    const response = await t.app.fetch("http://yoga/graphql", { method: "POST", headers, body, duplex: "half" } as RequestInit);
+    const result = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await t.db.prisma.attachment.count({ where: { recordId: record.id } })).toBe(0);
     expect(await storedKeys(t.services.storage, customer.id)).toEqual([]);
   });
 

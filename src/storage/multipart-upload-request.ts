@@ -3,7 +3,7 @@
 // reads the whole body (every file in memory) before execution; this one hands back the
 // operations as soon as `operations` and `map` are read and gives each file to its
 // resolver as a stream. The spec puts `operations`, then `map`, then the files.
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { Busboy } from "@fastify/busboy";
 import { GraphQLError } from "graphql";
 import type { GraphQLParams } from "graphql-yoga";
@@ -16,7 +16,28 @@ export type MultipartLimits = {
   maxFiles: number;
   /** Size of the `operations` and `map` fields. */
   maxFieldBytes: number;
+  /** The whole body (files, fields and framing), counted as it streams: a chunked body has no Content-Length. */
+  maxBodyBytes: number;
 };
+
+/** The same refusal as a too-large Content-Length (useStreamingUploads). */
+export function uploadTooLarge(maxFileBytes: number): GraphQLError {
+  return new GraphQLError(`The upload is larger than the limit of ${maxFileBytes} bytes (MAX_UPLOAD_BYTES).`, {
+    extensions: { code: "BAD_USER_INPUT", field: "file", http: { status: 413 } },
+  });
+}
+
+/** Passes the body on, failing once more than `maxBytes` went through (backpressure kept). */
+function countedBody(maxBytes: number, tooLarge: () => Error): Transform {
+  let received = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > maxBytes) done(tooLarge());
+      else done(null, chunk);
+    },
+  });
+}
 
 /** The uploads of one request, so the plugin can drain whatever no resolver read. */
 export class MultipartSession {
@@ -128,6 +149,9 @@ export function parseMultipartUploadRequest(
         return;
       }
       currentFile = stream;
+      // Its reader (storeUpload) sees a failure through its own iteration; this listener only
+      // keeps a file nobody reads yet from crashing the process when the body fails.
+      stream.on("error", () => {});
       stream.once("end", () => (currentFile = currentFile === stream ? undefined : currentFile));
       upload.arrived({ filename, stream });
     });
@@ -144,8 +168,10 @@ export function parseMultipartUploadRequest(
 
     if (!request.body) return failEverything(malformed("the body is empty."));
     const body = Readable.from(request.body as unknown as AsyncIterable<Uint8Array>, { objectMode: false });
-    // Errors of the body (client gone, Yoga's body-size limit) end every waiting stream.
+    const counted = countedBody(limits.maxBodyBytes, () => uploadTooLarge(limits.maxFileBytes));
+    // Errors of the body (client gone, too many bytes) end every waiting stream.
     body.on("error", failEverything);
-    body.pipe(parser);
+    counted.on("error", failEverything);
+    body.pipe(counted).pipe(parser);
   });
 }
