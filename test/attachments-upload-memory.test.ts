@@ -111,10 +111,9 @@ test.skipIf(!measuring)("a 100 MB upload leaves the server's memory far below th
   );
   // Holding the file adds about FILE_BYTES: a variant that buffered (reading the raw node
   // request next to Yoga's own body stream) measured +96 MiB live for 100 MiB, so this
-  // measure does catch buffering. Streaming measured +23 to +32 MiB: chunks in flight while
-  // the client outruns storage.
-  // RSS also moves with allocator and GC timing (and other test files running alongside):
-  // live buffers are the figure asserted tightly.
-  expect(buffersGrew).toBeLessThan(FILE_BYTES / 2);
-  expect(peak.rss - before.rss).toBeLessThan(FILE_BYTES * 0.8);
+  // measure does catch buffering. With Yoga's read-ahead body limit in place, streaming still
+  // grew with the file (+23 to +104 MiB); with backpressure end to end it measures +7 MiB for
+  // 100 MiB and +8 MiB for 300 MiB: a constant, not a share of the file.
+  expect(buffersGrew).toBeLessThan(32 * MiB);
+  expect(peak.rss - before.rss).toBeLessThan(64 * MiB);
 }, 120_000);
