@@ -5,12 +5,12 @@
 import { errors, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
 import { VerifiedTokenCache } from "./verified-token-cache.js";
 import { JWKS_ALGORITHMS, KeySetUnavailableError } from "./jwks-key-set.js";
+import { isUuid } from "../uuid.js";
 
 export type TokenClaims = { userId: string; customerId: string };
 
 export class InvalidTokenError extends Error {}
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ALGORITHM = "HS256";
 
 export class AccessTokens {
@@ -66,8 +66,8 @@ export class AccessTokens {
       const { payload } = jwks ? await jwtVerify(token, jwks, verifyOptions) : await jwtVerify(token, this.key, verifyOptions);
       const { sub } = payload;
       const customerId = payload[this.options.customerIdClaim ?? "customerId"];
-      if (typeof sub !== "string" || !uuidPattern.test(sub)) throw new InvalidTokenError("Invalid token.");
-      if (typeof customerId !== "string" || !uuidPattern.test(customerId)) {
+      if (!isUuid(sub)) throw new InvalidTokenError("Invalid token.");
+      if (!isUuid(customerId)) {
         throw new InvalidTokenError("Invalid token: no customerId claim.");
       }
       const claims = { userId: sub, customerId };

@@ -7,6 +7,7 @@
 // impossible for one customer's row to reference another's.
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { withRowLevelSecurity } from "./row-level-security.js";
+import { isUuid } from "../uuid.js";
 
 /** Models whose rows belong to one customer through their customerId column. */
 const tenantOwnedModels = new Set<string>(["User", "Record", "Attachment", "CollectionJob"]);
@@ -32,7 +33,6 @@ const operationsWithUpdateData = new Set(["update", "updateMany", "updateManyAnd
 
 export class TenantScopeError extends Error {}
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Args = { where?: Record<string, unknown>; data?: unknown; create?: unknown; update?: unknown };
 
@@ -99,7 +99,7 @@ export function createTenantScopedClient(
     ? (withRowLevelSecurity(unscoped, customerId) as unknown as PrismaClient)
     : unscoped;
   const requireTenant = (): string => {
-    if (!customerId || !uuidPattern.test(customerId)) {
+    if (!isUuid(customerId)) {
       throw new TenantScopeError("a tenant query ran without a tenant");
     }
     return customerId;

@@ -4,15 +4,15 @@ import type { Context } from "../context.js";
 import { badUserInput } from "../errors.js";
 import type { Keyset } from "./keyset-sql.js";
 import { type Connection, type PageArgs, type PageRequest, parsePageArgs, toConnection } from "./page-request.js";
+import { isUuid } from "../uuid.js";
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `kind` names the list and its order: a cursor only works for the list that made it. */
 export function keysetPageRequest(ctx: Context, kind: string, args: PageArgs): PageRequest<Keyset> {
   const customerId = ctx.viewer?.customer.id ?? "";
   return parsePageArgs(args, (cursor, argument) => {
     const [value, id, extra] = ctx.services.cursors.decode(kind, customerId, cursor, argument);
-    if (typeof value !== "string" || typeof id !== "string" || !uuidPattern.test(id) || extra !== undefined) {
+    if (typeof value !== "string" || !isUuid(id) || extra !== undefined) {
       throw badUserInput(`The ${argument} cursor is not valid for this list.`, argument);
     }
     return { value, id };

@@ -7,8 +7,8 @@ import type { Plugin } from "graphql-yoga";
 import type { AppServices } from "../context.js";
 import { FILES_PATH } from "../storage/download-links.js";
 import { contentDispositionAttachment } from "../storage/filename.js";
+import { isUuid } from "../uuid.js";
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const notFound = () =>
   new Response("Not found.\n", {
@@ -20,7 +20,7 @@ type FileServices = Pick<AppServices, "downloads" | "storage" | "tenantClient" |
 
 async function serveFile(services: FileServices, url: URL, method: string): Promise<Response> {
   const attachmentId = url.pathname.slice(FILES_PATH.length);
-  if (!uuidPattern.test(attachmentId)) return notFound();
+  if (!isUuid(attachmentId)) return notFound();
   const claims = services.downloads.signer.verify(attachmentId, url.searchParams, Math.floor(Date.now() / 1000));
   if (!claims) return notFound();
   // Read as the signed customer: another customer's attachment id finds nothing.

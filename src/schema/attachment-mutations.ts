@@ -6,7 +6,6 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { requireWriter } from "../auth/permissions.js";
 import type { Context } from "../context.js";
 import { badUserInput, notFound } from "../errors.js";
-import { Prisma } from "../generated/prisma/client.js";
 import { storageKeyFor } from "../storage/file-storage.js";
 import { sanitizeFilename } from "../storage/filename.js";
 import { IncomingUpload } from "../storage/incoming-upload.js";
@@ -15,7 +14,7 @@ import { FileTooLargeError, storeUpload } from "../storage/store-upload.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
-import { isMissingRow } from "./prisma-errors.js";
+import { isForeignKeyViolation, isMissingRow } from "./prisma-errors.js";
 import { RecordRef } from "./record.js";
 
 const notAnUpload = () =>
@@ -76,8 +75,6 @@ function attachmentsChanged(ctx: Context, recordId: string, attachmentId: string
   });
 }
 
-const isForeignKeyViolation = (error: unknown) =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003";
 
 builder.mutationField("addAttachment", (t) =>
   t.field({

@@ -2,15 +2,15 @@
 // simply not one of the caller's objects.
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { badUserInput } from "../errors.js";
+import { isUuid } from "../uuid.js";
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type NodeId = { typename: string; id: string };
 
 export function parseNodeId(globalId: string): NodeId | null {
   try {
     const { typename, id } = decodeGlobalID(globalId);
-    return uuidPattern.test(id) ? { typename, id } : null;
+    return isUuid(id) ? { typename, id } : null;
   } catch {
     return null;
   }

@@ -9,3 +9,8 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isMissingRow(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025";
 }
+
+/** A foreign key found no row: the parent was deleted meanwhile (for the caller: not found). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003";
+}
