@@ -26,6 +26,7 @@ import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
 import { useMetrics } from "./plugins/use-metrics.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
+import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
 import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
 import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
 import { useDatabaseFaults } from "./plugins/use-database-faults.js";
@@ -147,6 +148,8 @@ export function createApp(services: AppServices): App {
     //     the request id, before Yoga's masking; request error codes: BAD_USER_INPUT on bad
     //     variable values.
     //  7. authentication gate: refuses unauthenticated operations before execution.
+    //  8. with ROW_LEVEL_SECURITY=on, a query's reads share one tenant transaction; last, so
+    //     that it wraps only the execution itself (a cache hit never opens one).
     //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
       useRequestId(logger),
@@ -197,6 +200,7 @@ export function createApp(services: AppServices): App {
       // Syntax, validation and variable errors from graphql-js get BAD_USER_INPUT.
       useRequestErrorCodes(),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
+      ...(config.rowLevelSecurity ? [useTenantReadSessions()] : []),
     ],
   });
 }

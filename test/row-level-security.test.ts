@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from "./helpers/test-app.js";
 let t: TestApp;
 let acme: SeededCustomer;
 let globex: SeededCustomer;
+let alice: SeededUser;
 let bob: SeededUser;
 let acmeRecordIds: string[];
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   t = await startTestApp({ ROW_LEVEL_SECURITY: "on", DATABASE_POOL_SIZE: "1" });
   acme = await t.seed.customer("Acme");
   globex = await t.seed.customer("Globex");
-  await acme.user();
+  alice = await acme.user();
   bob = await globex.user();
   const acmeRecords = await acme.records(4, () => ({ categoryCode: "CAT007" }));
   acmeRecordIds = acmeRecords.map((record) => record.id);
@@ -126,5 +127,72 @@ describe("the API with both walls (ROW_LEVEL_SECURITY=on)", () => {
     });
     expect(acmeDelete.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(await t.db.prisma.record.count({ where: { id: { in: acmeRecordIds } } })).toBe(4);
+  });
+});
+
+describe("one tenant transaction per GraphQL query (ROW_LEVEL_SECURITY=on)", () => {
+  const pageQuery = `{ records(first: 10) { totalCount edges { node { id attachmentCount attachments(first: 5) { edges { node { filename } } } } } } }`;
+  const enterTenant = (sql: string) => sql.includes("set_config('app.customer_id'");
+  const isCommit = (sql: string) => sql === "COMMIT";
+
+  test("a query's reads share one transaction: the tenant entered once, one COMMIT", async () => {
+    await t.gql(pageQuery, { token: alice.token }); // authenticated and cached: no SQL for it below
+    const { result, sql } = await t.db.statements.capture(() => t.gql(pageQuery, { token: alice.token }));
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.records.totalCount).toBe(4);
+    expect(sql.filter(enterTenant)).toHaveLength(1);
+    expect(sql[0]).toSatisfy(enterTenant);
+    // PostgreSQL's adapter sends COMMIT as a statement (counted); PGlite's commits by itself.
+    if (t.db.kind === "postgres") expect(sql.filter(isCommit)).toEqual(["COMMIT"]);
+    const reads = sql.slice(1).filter((each) => !isCommit(each));
+    // The page with its total, attachment counts, first attachments: each once, whatever the page.
+    expect(reads.length).toBeLessThanOrEqual(3);
+    expect(reads.every((each) => /^\s*(select|with)\b/i.test(each))).toBe(true);
+  });
+
+  test("positive control: a mutation's statements each get their own transaction", async () => {
+    const { result, sql } = await t.db.statements.capture(() =>
+      t.gql(
+        `mutation { createRecord(input: { referenceNumber: "A-RLS-1", categoryCode: "CAT001", title: "x" }) {
+          record { id attachmentCount attachments(first: 5) { edges { node { filename } } } } } }`,
+        { token: alice.token },
+      ),
+    );
+    expect(result.body.errors).toBeUndefined();
+    const statements = sql.filter((each) => !enterTenant(each) && !isCommit(each));
+    expect(statements.length).toBeGreaterThanOrEqual(3); // the insert and the payload's reads
+    expect(sql.filter(enterTenant)).toHaveLength(statements.length);
+    await t.db.prisma.record.deleteMany({ where: { referenceNumber: "A-RLS-1" } });
+  });
+
+  test("nothing carries over to the next user of the pooled connection after a query", async () => {
+    await t.gql(pageQuery, { token: bob.token });
+    const [after] = await t.db.prisma.$queryRaw<Array<{ role: string; tenant: string | null }>>`
+      SELECT current_user AS role, current_setting('app.customer_id', true) AS tenant`;
+    expect(after!.role).not.toBe("testapp_tenant");
+    expect(after!.tenant ?? "").toBe("");
+  });
+
+  test("concurrent requests of two customers, lookups by id included, each see only their own", async () => {
+    const acmeIds = acmeRecordIds.map((id) => encodeGlobalID("Record", id));
+    const lookup = `query($ids: [ID!]!) { nodes(ids: $ids) { id } records(first: 10) { edges { node { referenceNumber } } } }`;
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, index) => {
+        const user = index % 2 === 0 ? alice : bob;
+        return t.gql(lookup, { token: user.token, variables: { ids: acmeIds } }).then((response) => ({ user, response }));
+      }),
+    );
+    for (const { user, response } of answers) {
+      expect(response.body.errors).toBeUndefined();
+      const { nodes, records } = response.body.data;
+      const references = records.edges.map((edge: { node: { referenceNumber: string } }) => edge.node.referenceNumber);
+      if (user === alice) {
+        expect(nodes.map((node: { id: string } | null) => node?.id)).toEqual(acmeIds);
+        expect(references.some((reference: string) => reference.startsWith("G-"))).toBe(false);
+      } else {
+        expect(nodes).toEqual(acmeIds.map(() => null));
+        expect(references.every((reference: string) => reference.startsWith("G-"))).toBe(true);
+      }
+    }
   });
 });

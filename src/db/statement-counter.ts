@@ -3,20 +3,36 @@
 import type {
   SqlDriverAdapter,
   SqlDriverAdapterFactory,
+  SqlQuery,
   Transaction,
 } from "@prisma/driver-adapter-utils";
 
 export class StatementCounter {
   total = 0;
-  private listeners: Array<() => void> = [];
+  private listeners: Array<(sql: string) => void> = [];
 
-  record(): void {
+  record(sql: string): void {
     this.total += 1;
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(sql);
   }
 
-  onStatement(listener: () => void): void {
+  /** `listener` hears each statement's SQL text (metrics count them; tests read them). */
+  onStatement(listener: (sql: string) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((each) => each !== listener);
+    };
+  }
+
+  /** Runs `work` and returns the SQL of the statements that ran meanwhile (one request at a time). */
+  async capture<T>(work: () => Promise<T>): Promise<{ result: T; sql: string[] }> {
+    const sql: string[] = [];
+    const stop = this.onStatement((text) => sql.push(text));
+    try {
+      return { result: await work(), sql };
+    } finally {
+      stop();
+    }
   }
 
   /** Runs `work` and returns how many statements ran meanwhile (tests run one request at a time). */
@@ -33,9 +49,9 @@ function countQueries<T extends object>(target: T, counter: StatementCounter): T
       const value = Reflect.get(object, property, receiver);
       if (typeof value !== "function") return value;
       if (property === "queryRaw" || property === "executeRaw") {
-        return (...args: unknown[]) => {
-          counter.record();
-          return value.apply(object, args);
+        return (query: SqlQuery, ...rest: unknown[]) => {
+          counter.record(query.sql);
+          return value.apply(object, [query, ...rest]);
         };
       }
       if (property === "startTransaction") {
