@@ -17,7 +17,8 @@ export async function countStatements(
   environment: Record<string, string>,
   cases: StatementCase[],
 ): Promise<Record<string, StatementCount>> {
-  const config = loadConfig({ ...environment, LOG_LEVEL: "silent" });
+  // The same environment the measured servers get (bench/servers.ts): ROW_LEVEL_SECURITY etc.
+  const config = loadConfig({ ...process.env, ...environment, LOG_LEVEL: "silent" });
   const services = createServices(config, db);
   const extras = services as unknown as { userChanges?: { ready?: Promise<void>; stop?: () => Promise<void> } };
   // The servers remember verified users once they hear user changes; be in the same state.
