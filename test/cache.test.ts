@@ -284,3 +284,47 @@ describe("what is never cached", () => {
     }
   });
 });
+
+describe("hits without metadata (as in production): the stored answer's JSON is reused", () => {
+  test("every hit is byte for byte the miss, per session, and a change is seen at once", async () => {
+    const plain = await startTestApp({ RESPONSE_CACHE_TTL_MS: "60000", RESPONSE_CACHE_METADATA: "false" });
+    try {
+      const first = await plain.seed.customer("First");
+      const second = await plain.seed.customer("Second");
+      const [one, two] = [await first.user({ role: "ADMIN" }), await second.user()];
+      await first.records(2, (index) => ({ referenceNumber: `FIRST-${index}`, title: `First ${index}` }));
+      await second.records(1, () => ({ referenceNumber: "SECOND-0", title: "Second" }));
+      const text = async (token: string) => {
+        const response = await plain.app.fetch("http://yoga/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: listQuery }),
+        });
+        expect(response.status).toBe(200);
+        return response.text();
+      };
+      const miss = await text(one.token);
+      const hits = await plain.db.statements.measure(async () => [await text(one.token), await text(one.token)]);
+      expect(hits.statements).toBe(0);
+      expect(hits.result).toEqual([miss, miss]);
+      expect(JSON.parse(miss)).toEqual({ data: expect.any(Object) });
+      // Another session's identical query: its own answer, never the first one's JSON.
+      const other = await text(two.token);
+      expect(other).toContain("SECOND-0");
+      expect(other).not.toContain("FIRST-");
+      expect(await text(two.token)).toBe(other);
+
+      const id = JSON.parse(miss).data.records.edges[0].node.id;
+      const renamed = await plain.gql(`mutation($id: ID!) { updateRecord(input: { id: $id, title: "Renamed" }) { record { id } } }`, {
+        token: one.token,
+        variables: { id },
+      });
+      expect(renamed.body.errors).toBeUndefined();
+      const after = await text(one.token);
+      expect(after).toContain('"title":"Renamed"');
+      expect(await text(one.token)).toBe(after);
+    } finally {
+      await plain.close();
+    }
+  });
+});

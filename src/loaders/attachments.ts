@@ -40,7 +40,9 @@ export function createAttachmentLoaders(db: TenantScopedClient, options: LoaderO
             ) a`,
         );
         for (const row of rows) {
-          rowsByRecord.set(row.recordId, [...(rowsByRecord.get(row.recordId) ?? []), row]);
+          const ofRecord = rowsByRecord.get(row.recordId);
+          if (ofRecord) ofRecord.push(row);
+          else rowsByRecord.set(row.recordId, [row]);
         }
       }
       return keys.map((key) => rowsByRecord.get(key.recordId) ?? []);
