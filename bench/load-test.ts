@@ -15,7 +15,7 @@ import { AccessTokens } from "../src/auth/access-tokens.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { startServer } from "./servers.js";
+import { startScriptNodeFlags, startServer } from "./servers.js";
 import { benchDir } from "./settings.js";
 
 const databaseUrl = process.env.LOAD_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
@@ -64,6 +64,7 @@ const server = await startServer(
     key: "load",
     label: "API under mixed load",
     entry: "src/main.ts",
+    nodeFlags: startScriptNodeFlags(),
     env: {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,

@@ -27,7 +27,7 @@ import {
   writeResultsJson,
 } from "./report.js";
 import { prepareBenchData } from "./seed-bench-data.js";
-import { type RunningServer, type ServerVariant, startServer } from "./servers.js";
+import { type RunningServer, type ServerVariant, startScriptNodeFlags, startServer } from "./servers.js";
 import { readSettings, SUGGESTED_DATABASE_URL, benchDir } from "./settings.js";
 import { countStatements, type StatementCase, type StatementCount } from "./statements.js";
 import { runWrk, type WrkResult, wrkVersion } from "./wrk.js";
@@ -154,11 +154,12 @@ async function main() {
 
   // 2. The servers, one at a time. D first: its data is the reference for the others.
   const apiEntry = "src/main.ts";
+  const apiFlags = startScriptNodeFlags();
   const variants: ServerVariant[] = [
     { key: "D", label: "node:http + pg, one json_agg statement (ceiling)", entry: "bench/ceiling-server.ts", env: {} },
-    { key: "A", label: "API, response cache off", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "0" }, nodeFlags: settings.apiNodeFlags },
-    { key: "B", label: "API, response cache on, warm", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "600000" } },
-    { key: "C", label: "API, DataLoaders off (N+1 baseline)", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "0", DATALOADER_BATCHING: "off" } },
+    { key: "A", label: "API, response cache off", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "0" }, nodeFlags: [...apiFlags, ...settings.apiNodeFlags] },
+    { key: "B", label: "API, response cache on, warm", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "600000" }, nodeFlags: apiFlags },
+    { key: "C", label: "API, DataLoaders off (N+1 baseline)", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "0", DATALOADER_BATCHING: "off" }, nodeFlags: apiFlags },
   ];
   const reference = new Map<string, unknown>();
   const servers: ServerResult[] = [];

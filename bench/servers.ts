@@ -15,6 +15,18 @@ export type ServerVariant = {
   nodeFlags?: string[];
 };
 
+/**
+ * The node flags `npm start` runs the API with (package.json), so that the bench and the
+ * load test measure the API as it is deployed: the words between `node` and `--import`.
+ */
+export function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8")) as { scripts: { start: string } };
+  const words = manifest.scripts.start.split(/\s+/);
+  const node = words.indexOf("node");
+  const loader = words.indexOf("--import");
+  return node >= 0 && loader > node ? words.slice(node + 1, loader) : [];
+}
+
 export type RunningServer = {
   variant: ServerVariant;
   url: string;
