@@ -15,7 +15,7 @@ import { AccessTokens } from "../src/auth/access-tokens.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { startScriptNodeFlags, startServer } from "./servers.js";
+import { buildApi, startScriptCommand, startServer } from "./servers.js";
 import { benchDir } from "./settings.js";
 
 const databaseUrl = process.env.LOAD_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
@@ -59,12 +59,13 @@ async function createTenant(name: "A" | "B"): Promise<Tenant> {
 }
 
 const tenants = [await createTenant("A"), await createTenant("B")];
+buildApi();
 const server = await startServer(
   {
     key: "load",
     label: "API under mixed load",
-    entry: "src/main.ts",
-    nodeFlags: startScriptNodeFlags(),
+    // As npm start runs it (built just above).
+    ...startScriptCommand(),
     env: {
       NODE_ENV: "production",
       DATABASE_URL: databaseUrl,

@@ -27,7 +27,7 @@ import {
   writeResultsJson,
 } from "./report.js";
 import { prepareBenchData } from "./seed-bench-data.js";
-import { type RunningServer, type ServerVariant, startScriptNodeFlags, startServer } from "./servers.js";
+import { type RunningServer, type ServerVariant, buildApi, startScriptCommand, startServer } from "./servers.js";
 import { readSettings, SUGGESTED_DATABASE_URL, benchDir } from "./settings.js";
 import { countStatements, type StatementCase, type StatementCount } from "./statements.js";
 import { runWrk, type WrkResult, wrkVersion } from "./wrk.js";
@@ -153,8 +153,9 @@ async function main() {
   }
 
   // 2. The servers, one at a time. D first: its data is the reference for the others.
-  const apiEntry = "src/main.ts";
-  const apiFlags = startScriptNodeFlags();
+  // The API as npm start runs it: compiled first, then node with the start script's flags.
+  buildApi();
+  const { entry: apiEntry, nodeFlags: apiFlags } = startScriptCommand();
   const variants: ServerVariant[] = [
     { key: "D", label: "node:http + pg, one json_agg statement (ceiling)", entry: "bench/ceiling-server.ts", env: {} },
     { key: "A", label: "API, response cache off", entry: apiEntry, env: { RESPONSE_CACHE_TTL_MS: "0" }, nodeFlags: [...apiFlags, ...settings.apiNodeFlags] },

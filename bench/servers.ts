@@ -1,7 +1,8 @@
 // Starts each server under test as its own process and stops it again.
-// The processes are started as `node --import tsx <entry>`: the loader `tsx` itself uses,
-// without its wrapper process, so the pid we hold is the server's (peak RSS, profiles).
-import { type ChildProcess, spawn } from "node:child_process";
+// The processes are started as `node <entry.js>` (compiled, as npm start runs the API) or
+// `node --import tsx <entry.ts>` (the loader `tsx` itself uses, without its wrapper process),
+// so the pid we hold is the server's (peak RSS, profiles).
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { projectDir } from "./settings.js";
@@ -16,15 +17,22 @@ export type ServerVariant = {
 };
 
 /**
- * The node flags `npm start` runs the API with (package.json), so that the bench and the
- * load test measure the API as it is deployed: the words between `node` and `--import`.
+ * How `npm start` runs the API (package.json): node's flags and the compiled entry, so that
+ * the bench and the load test measure the API as it is deployed. Run `npm run build` first.
  */
-export function startScriptNodeFlags(): string[] {
+export function startScriptCommand(): { nodeFlags: string[]; entry: string } {
   const manifest = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8")) as { scripts: { start: string } };
   const words = manifest.scripts.start.split(/\s+/);
-  const node = words.indexOf("node");
-  const loader = words.indexOf("--import");
-  return node >= 0 && loader > node ? words.slice(node + 1, loader) : [];
+  const rest = words.slice(words.lastIndexOf("node") + 1);
+  const nodeFlags = rest.filter((word) => word.startsWith("--"));
+  const entry = rest.find((word) => !word.startsWith("--"));
+  if (!entry) throw new Error(`no entry in the start script: ${manifest.scripts.start}`);
+  return { nodeFlags, entry };
+}
+
+/** Compiles the API (`npm run build`) so that a startScriptCommand() entry runs this code. */
+export function buildApi(): void {
+  execFileSync("npm", ["run", "-s", "build"], { cwd: projectDir, stdio: "inherit" });
 }
 
 export type RunningServer = {
@@ -74,7 +82,8 @@ export async function startServer(variant: ServerVariant, port: number, logDir: 
   fs.mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `server-${variant.key.replace(/[^A-Za-z0-9]+/g, "_")}.log`);
   const out = fs.openSync(logFile, "w");
-  const child = spawn(process.execPath, [...(variant.nodeFlags ?? []), "--import", "tsx", variant.entry], {
+  const loader = variant.entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...(variant.nodeFlags ?? []), ...loader, variant.entry], {
     cwd: projectDir,
     env: { ...process.env, ...variant.env, PORT: String(port), CEILING_PORT: String(port) },
     stdio: ["ignore", out, out],

@@ -5,11 +5,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectRoot } from "../project-root.js";
 import type { Database } from "./database.js";
 import { inScriptTransaction } from "./sql-script-runner.js";
 
-export const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+export const migrationsDir = path.join(projectRoot, "prisma", "migrations");
 
 // Serialises migrators across processes (the same key Prisma uses).
 const MIGRATION_LOCK_KEY = 72707369;
