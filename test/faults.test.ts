@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { isDatabaseUnavailable } from "../src/plugins/use-database-faults.js";
+import { isDatabaseUnavailable } from "../src/db/database-faults.js";
 import { type App, createApp, createServices } from "../src/server.js";
 import { Seed, type SeededUser } from "./helpers/seed.js";
 

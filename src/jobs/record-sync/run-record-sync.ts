@@ -1,6 +1,8 @@
 // One attempt at a RECORD_SYNC job: claim the job, then page by page read the feed, validate,
 // and commit the page's records together with the checkpoint, until the feed ends. Decides
-// what a failure means: retry (transient, attempts left), fail for good, or step aside.
+// what a failure means: retry (transient, attempts left), fail for good, or step aside. A
+// database outage shorter than the job's lease is no failure: the attempt waits it out
+// (until-database-answers.ts) and carries on with the page it holds.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
@@ -13,17 +15,12 @@ import {
   TransientJobError,
   WorkerStoppingError,
 } from "../job-errors.js";
-import { claimJob, settleJob, updateLeasedJob, withLease } from "../job-lease.js";
-import { applyRecordPage } from "./apply-record-page.js";
+import { claimJob, settleJob } from "../job-lease.js";
+import { commitPage } from "./commit-page.js";
 import { feedPageUrl, fetchFeedJson, type FeedClientOptions } from "./feed-client.js";
 import { type FeedPage, parseFeedPage } from "./feed-page.js";
-import {
-  advanceCheckpoint,
-  progressAfter,
-  readCheckpoint,
-  type SyncCheckpoint,
-  syncResult,
-} from "./sync-checkpoint.js";
+import { readCheckpoint, type SyncCheckpoint } from "./sync-checkpoint.js";
+import { type DatabaseWait, untilDatabaseAnswers } from "./until-database-answers.js";
 
 /** Told which records a sync created or changed, e.g. to drop them from a response cache. */
 export type RecordsChangedHook = (customerId: string, recordIds: string[]) => void | Promise<void>;
@@ -52,7 +49,8 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
   if (!job) return;
   const log = deps.logger.child({ jobId: job.id, attempt: attempt.attempt });
   try {
-    await syncPages(deps, { ...attempt, leaseToken, customerId: job.customerId, sourceUrl: job.sourceUrl }, readCheckpoint(job.checkpoint));
+    const sync = { ...attempt, leaseToken, customerId: job.customerId, sourceUrl: job.sourceUrl };
+    await syncPages(deps, sync, readCheckpoint(job.checkpoint), log);
     log.info("record sync finished");
   } catch (error) {
     await handleFailure(deps, attempt, leaseToken, error, log);
@@ -61,7 +59,7 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
 
 type LeasedSync = RecordSyncAttempt & { leaseToken: string; customerId: string; sourceUrl: string };
 
-async function syncPages(deps: RecordSyncDependencies, sync: LeasedSync, start: SyncCheckpoint): Promise<void> {
+async function syncPages(deps: RecordSyncDependencies, sync: LeasedSync, start: SyncCheckpoint, log: Logger): Promise<void> {
   const { config, prisma } = deps;
   const feed: FeedClientOptions = {
     allowedHosts: config.sync.allowedHosts,
@@ -69,29 +67,28 @@ async function syncPages(deps: RecordSyncDependencies, sync: LeasedSync, start: 
     maxResponseBytes: config.sync.maxResponseBytes,
     userAgent: `testapp-record-sync (pid ${process.pid})`,
   };
+  // Only the database steps wait out an outage; the feed has its own transient/permanent
+  // handling, and a page already fetched is kept and committed once the database is back.
+  const databaseWait: DatabaseWait = {
+    maxWaitMs: config.jobs.leaseSeconds * 1000,
+    signal: sync.signal,
+    isStopping: deps.isStopping,
+    log,
+  };
   let state = start;
   for (;;) {
     if (deps.isStopping()) throw new WorkerStoppingError();
-    await assertStillWanted(prisma, sync);
+    await untilDatabaseAnswers(databaseWait, () => assertStillWanted(prisma, sync));
     const body = await fetchFeedJson(feedPageUrl(sync.sourceUrl, state.cursor), feed, sync.signal);
     const page = parseFeedPage(body, config.sync.maxPageRecords);
     checkPageLimits(state, page, config.sync.maxRecords);
-    const finished = page.nextCursor === null;
-    const { next, changedRecordIds } = await withLease(prisma, sync.jobId, sync.leaseToken, async (tx) => {
-      const changes = await applyRecordPage(tx, sync.customerId, page.records);
-      const next = advanceCheckpoint(state, page, changes);
-      await updateLeasedJob(tx, sync.jobId, {
-        checkpoint: next,
-        progress: progressAfter(next, finished),
-        ...(finished
-          ? { status: "SUCCEEDED", result: syncResult(next), finishedAt: new Date(), leaseToken: null }
-          : {}),
-      });
-      return { next, changedRecordIds: changes.changedRecordIds };
-    });
+    const from = state;
+    const { next, changedRecordIds } = await untilDatabaseAnswers(databaseWait, (afterOutage) =>
+      commitPage(prisma, sync, from, page, { afterOutage, log }),
+    );
     state = next;
     await reportChanges(deps, sync.customerId, changedRecordIds);
-    if (finished) return;
+    if (page.nextCursor === null) return;
   }
 }
 

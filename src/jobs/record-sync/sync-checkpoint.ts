@@ -58,3 +58,16 @@ export function syncResult(state: SyncCheckpoint) {
   const { created, updated, unchanged, rejected, pages, rejections } = state;
   return { created, updated, unchanged, rejected, pages, rejections };
 }
+
+/**
+ * True when `saved` is `state` advanced by `page`: that page's transaction has committed. The
+ * checkpoint only moves in page transactions under one attempt's lease, so one more page than
+ * `state`, ending at this page's cursor with this page's records, can only be this page.
+ */
+export function isPageApplied(saved: SyncCheckpoint, state: SyncCheckpoint, page: FeedPage): boolean {
+  return (
+    saved.pages === state.pages + 1 &&
+    saved.cursor === page.nextCursor &&
+    saved.records === state.records + page.records.length + page.rejected.length
+  );
+}
