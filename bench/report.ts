@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { curveChartSvg } from "./curve-chart.js";
 import type { BenchData } from "./seed-bench-data.js";
 import type { StatementCount } from "./statements.js";
 import type { WrkResult } from "./wrk.js";
@@ -192,6 +193,9 @@ export function writeResultsJson(results: BenchResults, dir: string): string {
   return file;
 }
 
+/** The curve chart, beside BENCHMARKS.md (rewritten with it). */
+const CURVE_CHART = "bench/curves.svg";
+
 export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath: string): void {
   const m = results.machine;
   const s = results.settings;
@@ -218,7 +222,8 @@ export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath:
     "(sent as `query BenchPage($first: Int!)` with `first` in the variables, by POST, with the bench",
     "customer's admin token signed with the servers' JWT_SECRET).",
     "",
-    "- **A**: the API (`src/main.ts`, NODE_ENV=production), response cache off (`RESPONSE_CACHE_TTL_MS=0`).",
+    "- **A**: the API as `npm start` runs it (built, then `node` with the start script's flags and",
+    "  entry), NODE_ENV=production, response cache off (`RESPONSE_CACHE_TTL_MS=0`).",
     "- **B**: the API, response cache on and warm (`RESPONSE_CACHE_TTL_MS=600000`).",
     "- **C**: the API with DataLoader batching off (`DATALOADER_BATCHING=off`): the N+1 baseline.",
     "- **D**: `bench/ceiling-server.ts`, bare `node:http` + `pg` answering the same data with one",
@@ -278,7 +283,10 @@ export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath:
       "",
       ...markdownTable(curveHeader, curveRows(results)),
       "",
+      `![Requests per second and p99 latency by page size, A and D](${CURVE_CHART})`,
+      "",
     );
+    fs.writeFileSync(path.join(path.dirname(file), CURVE_CHART), curveChartSvg(results.curve));
   }
   const statementRows = Object.entries(results.statementCounts).flatMap(([key, counts]) =>
     Object.entries(counts).map(([name, count]) => [key, name, count.sequence.join(" / ")]),
