@@ -24,7 +24,7 @@ async function main() {
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
   const app = createApp(services);
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, { readReplicas: config.database.replicaUrls.length > 0 });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
   // The job worker runs in this process unless WORKER_CONCURRENCY=0 (then: npm run worker).

@@ -205,7 +205,13 @@ export function createApp(services: AppServices): App {
   });
 }
 
-export function createHttpServer(app: App): Server {
-  // Each request may read from replicas (DATABASE_REPLICA_URLS) until it writes.
+/**
+ * `readReplicas`: each request may read from replicas (DATABASE_REPLICA_URLS) until it writes,
+ * tracked in an AsyncLocalStorage scope per request. Without replicas there is no scope: on
+ * Node 20 an active AsyncLocalStorage hooks every promise, 3–10 % of a request's CPU. (Replicas
+ * without a scope would only lose their reads to the primary, never read stale.)
+ */
+export function createHttpServer(app: App, options: { readReplicas?: boolean } = {}): Server {
+  if (!options.readReplicas) return createServer(app);
   return createServer((request, response) => withReadYourWrites(() => app(request, response)));
 }

@@ -77,7 +77,7 @@ describe.skipIf(!usingPostgres)("read replicas (PostgreSQL: a second database pl
     await replica.prisma.record.create({ data: record });
     await replica.prisma.attachment.create({ data: { ...attachment!, filename: "replica.pdf" } });
 
-    server = createHttpServer(t.app);
+    server = createHttpServer(t.app, { readReplicas: true });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
