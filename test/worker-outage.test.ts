@@ -29,12 +29,10 @@ import { RECORD_SYNC_QUEUE } from "../src/jobs/queue.js";
 import { runRecordSync } from "../src/jobs/record-sync/run-record-sync.js";
 import { startJobWorker, type JobWorker } from "../src/jobs/worker.js";
 import { createLogger } from "../src/logger.js";
-import { createApp, createServices } from "../src/server.js";
+import { createServices } from "../src/server.js";
 import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
-import { postGraphQL } from "./helpers/graphql-request.js";
 import { jobTestEnvironment, startSync, syncRecords } from "./helpers/job-app.js";
-import { Seed } from "./helpers/seed.js";
-import type { TestApp } from "./helpers/test-app.js";
+import { type TestApp, testAppOver } from "./helpers/test-app.js";
 
 let pglite: PGlite;
 let server: PGLiteSocketServer;
@@ -112,16 +110,7 @@ beforeAll(async () => {
   if (!snapshotPath) await migrate(db);
   logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const services = createServices(config, db, { logger });
-  const app = createApp(services);
-  t = {
-    app,
-    db,
-    config,
-    services,
-    seed: new Seed(db, services.tokens),
-    gql: (query, options) => postGraphQL(async (url, init) => app.fetch(url, init), "http://yoga/graphql", query, options),
-    close: async () => {},
-  };
+  t = testAppOver(config, db, services, async () => {});
   boss = await services.jobs.queue.started();
   // One job at a time, so a second job provably waits in the queue (not in a handler) during
   // the outage.

@@ -42,6 +42,19 @@ export async function startTestApp(
   });
   const db = await openTestDatabase(config);
   const services = createServices(config, db, overrides);
+  return testAppOver(config, db, services, async () => {
+    // LISTEN connections first: they would outlive the database otherwise.
+    await services.userChanges.stop();
+    await services.recordChanges.stop();
+    await services.responseCache.close();
+    await services.rateLimiter.close();
+    await db.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+/** A TestApp over services built elsewhere (tests that own their database server); `close` is theirs. */
+export function testAppOver(config: Config, db: Database, services: AppServices, close: () => Promise<void>): TestApp {
   const app = createApp(services);
   return {
     app,
@@ -50,14 +63,6 @@ export async function startTestApp(
     services,
     seed: new Seed(db, services.tokens),
     gql: (query, options) => postGraphQL(async (url, init) => app.fetch(url, init), "http://yoga/graphql", query, options),
-    async close() {
-      // LISTEN connections first: they would outlive the database otherwise.
-      await services.userChanges.stop();
-      await services.recordChanges.stop();
-      await services.responseCache.close();
-      await services.rateLimiter.close();
-      await db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    close,
   };
 }
