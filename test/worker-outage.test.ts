@@ -329,6 +329,22 @@ test("a page whose commit went through but whose answer was lost is not applied 
   expect([...new Set(changed)].sort()).toEqual(ids.sort());
 });
 
+test("the claim waits out an outage too, and a claim whose answer was lost counts one attempt", { timeout: 30_000 }, async () => {
+  // Transaction 1 is the claim: the database is gone before it runs, or after it committed.
+  for (const when of ["before", "after"] as const) {
+    const records = feedRecords(4, `claim-${when}`);
+    const { customer, job } = await directJob(feed.route(pagedFeed(records, 5)));
+    await syncDirectly(faultyPrisma((n) => (n === 1 ? when : null)), job.id);
+    const row = await db.prisma.collectionJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", attempts: 1, error: null });
+    expect(row.result).toMatchObject({ created: 4, pages: 1 });
+    expect(await referenceNumbers(customer.id)).toEqual(records.map((record) => record.referenceNumber).sort());
+    expect(byJob(PAUSED, job.id)).toHaveLength(1);
+    expect(byJob(RESUMED, job.id)).toHaveLength(1);
+  }
+  expect(unhandled).toEqual([]);
+});
+
 test("an outage longer than the lease, or an aborted attempt, ends the wait as before", { timeout: 30_000 }, async () => {
   // The database never answers again for page commits (transactions after the claim).
   const down = () => faultyPrisma((n) => (n >= 2 ? "before" : null));

@@ -18,11 +18,16 @@ async function lockJob(tx: Transaction, jobId: string) {
   return rows[0] ?? null;
 }
 
-/** Takes the job for this attempt; null when it no longer needs running (cancelled, finished, gone). */
+/**
+ * Takes the job for this attempt; null when it no longer needs running (cancelled, finished,
+ * gone). Idempotent per lease token: when an earlier try's commit went through but its answer
+ * was lost (the database went away), claiming again returns the job without a second attempt.
+ */
 export async function claimJob(prisma: PrismaClient, jobId: string, leaseToken: string): Promise<CollectionJob | null> {
   return prisma.$transaction(async (tx) => {
     const current = await lockJob(tx, jobId);
     if (!current || isFinalStatus(current.status)) return null;
+    if (current.leaseToken === leaseToken) return tx.collectionJob.findUniqueOrThrow({ where: { id: jobId } });
     const previous = await tx.collectionJob.findUniqueOrThrow({ where: { id: jobId } });
     const job = await tx.collectionJob.update({
       where: { id: jobId },

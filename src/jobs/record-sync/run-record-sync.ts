@@ -45,12 +45,14 @@ export type RecordSyncAttempt = {
 
 export async function runRecordSync(deps: RecordSyncDependencies, attempt: RecordSyncAttempt): Promise<void> {
   const leaseToken = randomUUID();
-  const job = await claimJob(deps.prisma, attempt.jobId, leaseToken);
+  const log = deps.logger.child({ jobId: attempt.jobId, attempt: attempt.attempt });
+  const databaseWait = databaseWaitFor(deps, attempt, log);
+  // Claiming again after a lost answer is safe: a claim with this lease token counts once.
+  const job = await untilDatabaseAnswers(databaseWait, () => claimJob(deps.prisma, attempt.jobId, leaseToken));
   if (!job) return;
-  const log = deps.logger.child({ jobId: job.id, attempt: attempt.attempt });
   try {
     const sync = { ...attempt, leaseToken, customerId: job.customerId, sourceUrl: job.sourceUrl };
-    await syncPages(deps, sync, readCheckpoint(job.checkpoint), log);
+    await syncPages(deps, sync, readCheckpoint(job.checkpoint), databaseWait, log);
     log.info("record sync finished");
   } catch (error) {
     await handleFailure(deps, attempt, leaseToken, error, log);
@@ -59,7 +61,23 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
 
 type LeasedSync = RecordSyncAttempt & { leaseToken: string; customerId: string; sourceUrl: string };
 
-async function syncPages(deps: RecordSyncDependencies, sync: LeasedSync, start: SyncCheckpoint, log: Logger): Promise<void> {
+/** How long and until what the attempt's database steps wait out an outage: the job's lease. */
+function databaseWaitFor(deps: RecordSyncDependencies, attempt: RecordSyncAttempt, log: Logger): DatabaseWait {
+  return {
+    maxWaitMs: deps.config.jobs.leaseSeconds * 1000,
+    signal: attempt.signal,
+    isStopping: deps.isStopping,
+    log,
+  };
+}
+
+async function syncPages(
+  deps: RecordSyncDependencies,
+  sync: LeasedSync,
+  start: SyncCheckpoint,
+  databaseWait: DatabaseWait,
+  log: Logger,
+): Promise<void> {
   const { config, prisma } = deps;
   const feed: FeedClientOptions = {
     allowedHosts: config.sync.allowedHosts,
@@ -69,12 +87,6 @@ async function syncPages(deps: RecordSyncDependencies, sync: LeasedSync, start: 
   };
   // Only the database steps wait out an outage; the feed has its own transient/permanent
   // handling, and a page already fetched is kept and committed once the database is back.
-  const databaseWait: DatabaseWait = {
-    maxWaitMs: config.jobs.leaseSeconds * 1000,
-    signal: sync.signal,
-    isStopping: deps.isStopping,
-    log,
-  };
   let state = start;
   for (;;) {
     if (deps.isStopping()) throw new WorkerStoppingError();
