@@ -1,47 +1,105 @@
 // The response cache in Redis (REDIS_URL), shared by every API instance: a response cached by
 // one is served by all, and an eviction by any (a mutation, a sync notice, a user change)
-// drops it for all. The store is @envelop/response-cache-redis; its Cache interface is the
-// one the Yoga plugin's @envelop/response-cache 9 uses (get, set, invalidate: unchanged
-// since 8), and the tenant tags (tenant-tagged-cache.ts) are ordinary entities it files.
-import { createRedisCache } from "@envelop/response-cache-redis";
+// drops it for all. It implements the Cache interface of the Yoga plugin (get, set,
+// invalidate); the tenant tags (tenant-tagged-cache.ts) are ordinary entities it files.
+//
+// Written here rather than taken from @envelop/response-cache-redis, whose index grows without
+// bound: it files each response in plain sets (one per type, one per entity, and one per
+// response) that never expire, so a read-mostly service whose responses expire by TTL keeps
+// every response key it ever cached. Here each tag is a sorted set of response keys scored by
+// their expiry (Redis's own clock): filing a response drops the tag's expired members and
+// keeps the tag alive exactly as long as its longest-lived member. Nothing outlives what it
+// indexes. Single-node Redis (the scripts touch keys they find in the tags).
 import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
 export type RedisResponseStore = { store: Cache; close(): Promise<void> };
 
+type Entity = { typename: string; id?: number | string };
+
+// KEYS[1] the response, KEYS[2..] its tags; ARGV[1] the JSON, ARGV[2] the TTL in ms.
+const STORE_RESPONSE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], now + ttl, KEYS[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[i], last[2])
+end`;
+
+// KEYS: tags. Deletes every response filed under them, and the tags.
+const INVALIDATE_TAGS = `
+for i = 1, #KEYS do
+  for _, response in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
+    redis.call('DEL', response)
+  end
+  redis.call('DEL', KEYS[i])
+end`;
+
+// The plugin passes Infinity for "no TTL"; this cache always has one, but never store forever.
+const LONGEST_TTL_MS = 24 * 60 * 60 * 1000;
+
+type ScriptedRedis = Redis & {
+  storeResponse(keyCount: number, ...keysThenArgs: string[]): Promise<unknown>;
+  invalidateTags(keyCount: number, ...keys: string[]): Promise<unknown>;
+};
+
+/** A type's tag holds every response with an entity of that type; an entity's, those with it. */
+function tagsOf(entities: Iterable<Entity>): string[] {
+  const tags = new Set<string>();
+  for (const { typename, id } of entities) {
+    tags.add(`type:${typename}`);
+    if (id !== undefined && id !== null) tags.add(`entity:${typename}:${id}`);
+  }
+  return [...tags];
+}
+
+const responseKey = (id: string) => `response:${id}`;
+
 export function createRedisResponseStore(options: { url: string; keyPrefix: string; logger?: Logger }): RedisResponseStore {
   const redis = new Redis(options.url, {
-    // Every key (responses and entity sets) is prefixed; our invalidations always name an id,
-    // so the library never needs its KEYS scan (which would not strip the prefix).
+    // Every key is prefixed (ioredis prefixes the scripts' KEYS too; the tags hold full names).
     keyPrefix: `${options.keyPrefix}response-cache:`,
     // A request must not hang on a Redis that is down: fail fast and execute instead.
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-  });
+  }) as ScriptedRedis;
+  redis.defineCommand("storeResponse", { lua: STORE_RESPONSE });
+  redis.defineCommand("invalidateTags", { lua: INVALIDATE_TAGS });
   // Without a listener a lost connection would crash the process; ioredis reconnects by itself.
   redis.on("error", (error) => options.logger?.warn({ err: error }, "response cache: redis error"));
-  const store = createRedisCache({ redis }) as Cache;
   return {
     store: {
       // A read or write that fails costs a cache miss, never the request. A miss is null, as
       // in the in-memory store.
-      get: async (key) => {
+      get: async (id) => {
         try {
-          return (await store.get(key)) ?? null;
+          const json = await redis.get(responseKey(id));
+          return json === null ? null : JSON.parse(json);
         } catch {
           return null;
         }
       },
-      set: async (key, result, entities, ttl) => {
+      set: async (id, result, entities, ttl) => {
+        const ttlMs = Number.isFinite(ttl) ? Math.max(1, Math.round(ttl)) : LONGEST_TTL_MS;
+        const keys = [responseKey(id), ...tagsOf(entities)];
         try {
-          await store.set(key, result, entities, ttl);
+          await redis.storeResponse(keys.length, ...keys, JSON.stringify(result), String(ttlMs));
         } catch (error) {
           options.logger?.warn({ err: error }, "response cache: could not store a response");
         }
       },
       // A failed eviction must reach the caller (it logs; TTLs bound the staleness).
-      invalidate: (entities) => store.invalidate(entities),
+      invalidate: async (entities) => {
+        const tags = [...entities].map(({ typename, id }) =>
+          id === undefined || id === null ? `type:${typename}` : `entity:${typename}:${id}`,
+        );
+        if (tags.length > 0) await redis.invalidateTags(tags.length, ...tags);
+      },
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
