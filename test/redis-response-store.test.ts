@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createRedisResponseStore, type RedisResponseStore } from "../src/cache/redis-response-store.js";
+import { ResponseCache } from "../src/cache/response-cache.js";
+import { buildResponseCacheKey } from "../src/cache/response-cache-key.js";
 
 const redisUrl = process.env.REDIS_URL;
 let prefix: string;
@@ -76,5 +78,30 @@ describe.skipIf(!redisUrl)("the Redis response store", () => {
     expect((await redis.zrange(busyTag, 0, -1)).map((key) => key.slice(key.lastIndexOf(":") + 1)).sort()).toEqual(["long-1", "long-2"]);
     // It lives as long as its longest-lived response, not shorter.
     expect(await redis.pttl(busyTag)).toBeGreaterThan(59_000);
+  });
+
+  test("an execution that started before another instance's invalidation does not store what it read", async () => {
+    // Two API instances: their own ResponseCache, one Redis.
+    const second = createRedisResponseStore({ url: redisUrl!, keyPrefix: prefix });
+    const one = new ResponseCache(60_000, store.store);
+    const two = new ResponseCache(60_000, second.store);
+    try {
+      const session = { customerId: randomUUID(), userId: randomUUID() };
+      const key = buildResponseCacheKey(session, { documentString: "{ records(first: 5) { totalCount } }" });
+
+      // Instance one starts executing; instance two commits a change and evicts; one finishes.
+      one.executionStarted(key);
+      await two.recordsChanged(session.customerId, []);
+      await one.store!.set(key, result("read before the change"), [], 60_000);
+      expect(await one.store!.get(key)).toBeNull();
+
+      // Control: an execution that starts after the invalidation (and its slack) stores.
+      await sleep(1_100);
+      one.executionStarted(key);
+      await one.store!.set(key, result("read after the change"), [], 60_000);
+      expect(await two.store!.get(key)).toEqual(result("read after the change"));
+    } finally {
+      await second.close();
+    }
   });
 });

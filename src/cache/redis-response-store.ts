@@ -14,38 +14,69 @@ import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
-export type RedisResponseStore = { store: Cache; close(): Promise<void> };
+export type RedisResponseStore = { store: SharedCache; close(): Promise<void> };
 
 type Entity = { typename: string; id?: number | string };
 
-// KEYS[1] the response, KEYS[2..] its tags; ARGV[1] the JSON, ARGV[2] the TTL in ms.
+// KEYS[1] the response, KEYS[2..] its tags; ARGV[1] the JSON, ARGV[2] the TTL in ms, ARGV[3]
+// how far back (ms) an invalidation of one of its tags makes it stale, -1: do not look.
 const STORE_RESPONSE = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[2])
+local lookback = tonumber(ARGV[3])
+if lookback >= 0 then
+  for i = 2, #KEYS do
+    local at = redis.call('GET', KEYS[i] .. ':invalidated')
+    if at and tonumber(at) >= now - lookback then return 0 end
+  end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], now + ttl, KEYS[1])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
   local last = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', KEYS[i], last[2])
-end`;
+end
+return 1`;
 
-// KEYS: tags. Deletes every response filed under them, and the tags.
+// KEYS: tags; ARGV[1] how long (ms) to remember the invalidation. Deletes every response filed
+// under the tags and the tags, and notes when (tag:invalidated) for executions still running.
 const INVALIDATE_TAGS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 for i = 1, #KEYS do
   for _, response in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
     redis.call('DEL', response)
   end
   redis.call('DEL', KEYS[i])
+  redis.call('SET', KEYS[i] .. ':invalidated', now, 'PX', tonumber(ARGV[1]))
 end`;
+
+// An execution that started before an invalidation on another instance must not store what it
+// read. Invalidations are remembered this long: longer than any execution runs.
+const REMEMBER_INVALIDATIONS_MS = 10 * 60 * 1000;
+// The execution's start is reckoned on Redis's clock as "now minus its duration here"; this
+// slack covers the time between the end of that duration and the script running in Redis
+// (a busy event loop, the network). The price: a response whose execution started within a
+// second after another instance's eviction of one of its tags is not stored (the next is).
+const LOOKBACK_SLACK_MS = 1_000;
 
 // The plugin passes Infinity for "no TTL"; this cache always has one, but never store forever.
 const LONGEST_TTL_MS = 24 * 60 * 60 * 1000;
 
 type ScriptedRedis = Redis & {
   storeResponse(keyCount: number, ...keysThenArgs: string[]): Promise<unknown>;
-  invalidateTags(keyCount: number, ...keys: string[]): Promise<unknown>;
+  invalidateTags(keyCount: number, ...keysThenArgs: string[]): Promise<unknown>;
+};
+
+/**
+ * The Yoga plugin's Cache, whose set may be told how long ago the response's execution started
+ * (`executedForMs`): it is then not stored if any of its tags was invalidated since, by any
+ * instance (within one instance ResponseCache itself knows).
+ */
+export type SharedCache = Omit<Cache, "set"> & {
+  set(...args: [...Parameters<Cache["set"]>, executedForMs?: number]): ReturnType<Cache["set"]>;
 };
 
 /** A type's tag holds every response with an entity of that type; an entity's, those with it. */
@@ -84,11 +115,12 @@ export function createRedisResponseStore(options: { url: string; keyPrefix: stri
           return null;
         }
       },
-      set: async (id, result, entities, ttl) => {
+      set: async (id, result, entities, ttl, executedForMs) => {
         const ttlMs = Number.isFinite(ttl) ? Math.max(1, Math.round(ttl)) : LONGEST_TTL_MS;
         const keys = [responseKey(id), ...tagsOf(entities)];
+        const lookbackMs = executedForMs === undefined ? -1 : Math.ceil(executedForMs) + LOOKBACK_SLACK_MS;
         try {
-          await redis.storeResponse(keys.length, ...keys, JSON.stringify(result), String(ttlMs));
+          await redis.storeResponse(keys.length, ...keys, JSON.stringify(result), String(ttlMs), String(lookbackMs));
         } catch (error) {
           options.logger?.warn({ err: error }, "response cache: could not store a response");
         }
@@ -98,7 +130,7 @@ export function createRedisResponseStore(options: { url: string; keyPrefix: stri
         const tags = [...entities].map(({ typename, id }) =>
           id === undefined || id === null ? `type:${typename}` : `entity:${typename}:${id}`,
         );
-        if (tags.length > 0) await redis.invalidateTags(tags.length, ...tags);
+        if (tags.length > 0) await redis.invalidateTags(tags.length, ...tags, String(REMEMBER_INVALIDATIONS_MS));
       },
     },
     async close() {

@@ -5,7 +5,7 @@ import { createInMemoryCache, type Cache } from "@graphql-yoga/plugin-response-c
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { createRedisResponseStore } from "./redis-response-store.js";
+import { createRedisResponseStore, type SharedCache } from "./redis-response-store.js";
 import { type CacheEntity, cacheTags, withTenantTags } from "./tenant-tagged-cache.js";
 
 const MAX_EXECUTIONS_TRACKED = 10_000;
@@ -15,13 +15,14 @@ export class ResponseCache {
   readonly store: Cache | null;
   // A query that read before a change and finishes after its invalidation would store a stale
   // answer: each execution notes the invalidation count it started under, and its result is
-  // stored only if no invalidation happened meanwhile.
+  // stored only if no invalidation happened meanwhile. Other instances' invalidations are the
+  // shared store's to check, told how long ago the execution started (redis-response-store.ts).
   private invalidations = 0;
-  private readonly executionsByKey = new Map<string, number>();
+  private readonly executionsByKey = new Map<string, { invalidations: number; startedAt: number }>();
 
   constructor(
     readonly ttlMs: number,
-    store: Cache | null,
+    store: SharedCache | null,
     /** Releases the store's connection (Redis); nothing for the in-memory store. */
     readonly close: () => Promise<void> = async () => {},
   ) {
@@ -34,13 +35,16 @@ export class ResponseCache {
       this.executionsByKey.delete(this.executionsByKey.keys().next().value!);
     }
     // Two identical queries in flight: the earlier start decides.
-    if (!this.executionsByKey.has(key)) this.executionsByKey.set(key, this.invalidations);
+    if (!this.executionsByKey.has(key)) {
+      this.executionsByKey.set(key, { invalidations: this.invalidations, startedAt: performance.now() });
+    }
   }
 
-  private mayStore(key: string): boolean {
-    const startedUnder = this.executionsByKey.get(key);
+  private mayStore(key: string): false | { executedForMs: number } {
+    const execution = this.executionsByKey.get(key);
     this.executionsByKey.delete(key);
-    return startedUnder === this.invalidations;
+    if (execution?.invalidations !== this.invalidations) return false;
+    return { executedForMs: performance.now() - execution.startedAt };
   }
 
   get enabled(): boolean {

@@ -3,6 +3,7 @@
 // record lists. The library files responses only under the entities (typename:id) they
 // contain; a list that will gain a new record, or a count, contains nothing to file it under.
 import type { Cache } from "@graphql-yoga/plugin-response-cache";
+import type { SharedCache } from "./redis-response-store.js";
 import { parseResponseCacheKey } from "./response-cache-key.js";
 
 /** `{ typename, id? }`, as the store files responses (typed through the store's own API). */
@@ -15,18 +16,23 @@ export const cacheTags = {
   user: (userId: string): CacheEntity => ({ typename: "Session", id: userId }),
 };
 
-/** `mayStore(key)`: false when the response may be stale already (see ResponseCache). */
-export function withTenantTags(store: Cache, mayStore: (key: string) => boolean): Cache {
+/**
+ * `mayStore(key)`: false when the response may be stale already, else how long ago its
+ * execution started, which a shared store checks against other instances' invalidations
+ * (see ResponseCache and redis-response-store.ts).
+ */
+export function withTenantTags(store: SharedCache, mayStore: (key: string) => false | { executedForMs: number }): Cache {
   return {
     get: (key) => store.get(key),
     invalidate: (entities) => store.invalidate(entities),
     set(key, result, entities, ttl) {
       const parsed = parseResponseCacheKey(key);
       // Every key is built by buildResponseCacheKey; one that is not must not be stored untagged.
-      if (!parsed || !mayStore(key)) return;
+      const fresh = parsed && mayStore(key);
+      if (!parsed || !fresh) return;
       const tags = [cacheTags.customer(parsed.customerId), cacheTags.user(parsed.userId)];
       if (parsed.readsRecordLists) tags.push(cacheTags.recordLists(parsed.customerId));
-      return store.set(key, result, [...entities, ...tags], ttl);
+      return store.set(key, result, [...entities, ...tags], ttl, fresh.executedForMs);
     },
   };
 }
