@@ -79,12 +79,16 @@ export type SharedCache = Omit<Cache, "set"> & {
   set(...args: [...Parameters<Cache["set"]>, executedForMs?: number]): ReturnType<Cache["set"]>;
 };
 
+const hasId = (entity: Entity): entity is Required<Entity> => entity.id !== undefined && entity.id !== null;
+/** The tag an eviction names: the entity's, or with no id, the whole type's. */
+const tagOf = (entity: Entity) => (hasId(entity) ? `entity:${entity.typename}:${entity.id}` : `type:${entity.typename}`);
+
 /** A type's tag holds every response with an entity of that type; an entity's, those with it. */
 function tagsOf(entities: Iterable<Entity>): string[] {
   const tags = new Set<string>();
-  for (const { typename, id } of entities) {
-    tags.add(`type:${typename}`);
-    if (id !== undefined && id !== null) tags.add(`entity:${typename}:${id}`);
+  for (const entity of entities) {
+    tags.add(tagOf({ typename: entity.typename }));
+    if (hasId(entity)) tags.add(tagOf(entity));
   }
   return [...tags];
 }
@@ -127,9 +131,7 @@ export function createRedisResponseStore(options: { url: string; keyPrefix: stri
       },
       // A failed eviction must reach the caller (it logs; TTLs bound the staleness).
       invalidate: async (entities) => {
-        const tags = [...entities].map(({ typename, id }) =>
-          id === undefined || id === null ? `type:${typename}` : `entity:${typename}:${id}`,
-        );
+        const tags = [...entities].map(tagOf);
         if (tags.length > 0) await redis.invalidateTags(tags.length, ...tags, String(REMEMBER_INVALIDATIONS_MS));
       },
     },

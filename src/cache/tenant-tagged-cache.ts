@@ -28,8 +28,9 @@ export function withTenantTags(store: SharedCache, mayStore: (key: string) => fa
     set(key, result, entities, ttl) {
       const parsed = parseResponseCacheKey(key);
       // Every key is built by buildResponseCacheKey; one that is not must not be stored untagged.
-      const fresh = parsed && mayStore(key);
-      if (!parsed || !fresh) return;
+      if (!parsed) return;
+      const fresh = mayStore(key);
+      if (!fresh) return;
       const tags = [cacheTags.customer(parsed.customerId), cacheTags.user(parsed.userId)];
       if (parsed.readsRecordLists) tags.push(cacheTags.recordLists(parsed.customerId));
       return store.set(key, result, [...entities, ...tags], ttl, fresh.executedForMs);
