@@ -59,6 +59,8 @@ const environmentSchema = z.object({
   // Response cache (src/cache): 0 turns it off. Unset: 60 s, but 0 under NODE_ENV=test, where
   // tests seed straight into the database (past any invalidation); test/cache.test.ts sets it.
   RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).optional(),
+  // Query.recordStats is cached longer than lists (it is evicted by the same changes).
+  RESPONSE_CACHE_STATS_TTL_MS: integer(300_000, 0),
   RESPONSE_CACHE_MAX_ENTRIES: integer(10_000, 1),
   // Prefixes every Redis key this deployment writes (several deployments may share one Redis).
   REDIS_KEY_PREFIX: z.string().default("testapp:"),
@@ -155,6 +157,8 @@ export type Config = {
   responseCache: {
     /** 0: the cache is off. */
     ttlMs: number;
+    /** Query.recordStats (0: never cached); the cache must be on (ttlMs > 0). */
+    statsTtlMs: number;
     maxEntries: number;
     /** Adds extensions.responseCache (hit or miss) to responses. */
     includeMetadata: boolean;
@@ -293,6 +297,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     responseCache: {
       ttlMs: env.RESPONSE_CACHE_TTL_MS ?? (env.NODE_ENV === "test" ? 0 : 60_000),
+      statsTtlMs: env.RESPONSE_CACHE_STATS_TTL_MS,
       maxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
       includeMetadata: env.RESPONSE_CACHE_METADATA ? env.RESPONSE_CACHE_METADATA === "true" : !isProduction,
     },

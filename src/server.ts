@@ -193,7 +193,12 @@ export function createApp(services: AppServices): App {
         trustProxy: config.rateLimit.trustProxy,
       }),
       usePersistedOperationsAllowList({ settings: config.persistedOperations, schema, metrics: services.metrics }),
-      useTenantResponseCache({ cache: services.responseCache, config, metrics: services.metrics }),
+      useTenantResponseCache({
+        cache: services.responseCache,
+        config,
+        metrics: services.metrics,
+        queryFields: Object.keys(schema.getQueryType()?.getFields() ?? {}),
+      }),
       // An unreachable database is SERVICE_UNAVAILABLE (503), not a masked bug.
       useDatabaseFaults(logger),
       useUnexpectedErrorLogging(logger),

@@ -43,6 +43,33 @@ describe("row-level security alone (the application filter bypassed)", () => {
     expect(raw.map((row) => row.customerId)).toEqual([globex.id, globex.id]);
   });
 
+  test("the statistics rollups: B reads only its own, cannot write A's, and its writes move only its own", async () => {
+    const asGlobex = withRowLevelSecurity(t.db.prisma, globex.id);
+    const owners = await asGlobex.$queryRaw<Array<{ customerId: string }>>(Prisma.sql`
+      SELECT "customerId"::text AS "customerId" FROM "RecordStatsByCategory"
+      UNION ALL SELECT "customerId"::text FROM "RecordStatsByMonth"
+      UNION ALL SELECT "customerId"::text FROM "AttachmentStats"
+      UNION ALL SELECT "customerId"::text FROM "JobStatsByMonth"
+      UNION ALL SELECT "customerId"::text FROM "StatsDelta"`);
+    expect(owners.length).toBeGreaterThan(0);
+    expect(new Set(owners.map((row) => row.customerId))).toEqual(new Set([globex.id]));
+    const acmeBefore = await t.db.prisma.recordStatsByCategory.findMany({ where: { customerId: acme.id } });
+    expect(acmeBefore).toEqual([{ customerId: acme.id, categoryCode: "CAT007", records: 4n }]);
+    await expect(
+      asGlobex.recordStatsByCategory.create({ data: { customerId: acme.id, categoryCode: "EVIL", records: 1n } }),
+    ).rejects.toThrow();
+    expect((await asGlobex.recordStatsByCategory.updateMany({ where: { customerId: acme.id }, data: { records: 999n } })).count).toBe(0);
+    // The triggers run in B's role: B's own write counts (and could count nowhere else).
+    await asGlobex.record.create({
+      data: { customerId: globex.id, referenceNumber: "G-STATS", categoryCode: "CAT007", title: "x", createdDate: new Date() },
+    });
+    expect(await asGlobex.recordStatsByCategory.findMany({ where: { categoryCode: "CAT007" } })).toEqual([
+      { customerId: globex.id, categoryCode: "CAT007", records: 1n },
+    ]);
+    expect(await t.db.prisma.recordStatsByCategory.findMany({ where: { customerId: acme.id } })).toEqual(acmeBefore);
+    await asGlobex.record.deleteMany({ where: { referenceNumber: "G-STATS" } });
+  });
+
   test("the control: the unscoped system client sees both customers", async () => {
     const count = await t.db.prisma.record.count({ where: { customerId: { in: [acme.id, globex.id] } } });
     expect(count).toBe(6);
@@ -127,6 +154,31 @@ describe("the API with both walls (ROW_LEVEL_SECURITY=on)", () => {
     });
     expect(acmeDelete.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(await t.db.prisma.record.count({ where: { id: { in: acmeRecordIds } } })).toBe(4);
+  });
+});
+
+describe("the dashboard statistics with both walls (ROW_LEVEL_SECURITY=on)", () => {
+  test("each customer's recordStats are its own, and its mutations keep them exact", async () => {
+    const query = `{ recordStats { totalRecords recordsByCategory { categoryCode count } attachmentCount } }`;
+    const forAlice = await t.gql(query, { token: alice.token });
+    expect(forAlice.body.errors).toBeUndefined();
+    expect(forAlice.body.data.recordStats).toMatchObject({ recordsByCategory: [{ categoryCode: "CAT007", count: 4 }], attachmentCount: 2 });
+    const created = await t.gql(
+      `mutation { createRecord(input: { referenceNumber: "G-RLS-STATS", categoryCode: "CAT005", title: "x" }) { record { id } } }`,
+      { token: bob.token },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const forBob = (await t.gql(query, { token: bob.token })).body.data.recordStats;
+    const bobRecords = await t.db.prisma.record.groupBy({ by: ["categoryCode"], where: { customerId: globex.id }, _count: { _all: true } });
+    expect(forBob.recordsByCategory).toEqual(
+      bobRecords.map((row) => ({ categoryCode: row.categoryCode, count: row._count._all })).sort((a, b) => a.categoryCode.localeCompare(b.categoryCode)),
+    );
+    expect((await t.gql(query, { token: alice.token })).body.data).toEqual(forAlice.body.data);
+    const deleted = await t.gql(`mutation($id: ID!) { deleteRecord(input: { id: $id }) { deletedRecordId } }`, {
+      token: bob.token,
+      variables: { id: created.body.data.createRecord.record.id },
+    });
+    expect(deleted.body.errors).toBeUndefined();
   });
 });
 

@@ -29,6 +29,20 @@ describe("createTenantScopedClient", () => {
     expect(grouped).toEqual([{ customerId: globex.id, _count: { _all: 2 } }]);
   });
 
+  test("the statistics rollups are narrowed like the rows they count", async () => {
+    const scoped = createTenantScopedClient(t.db.prisma, globex.id);
+    const rollups = [
+      await scoped.recordStatsByCategory.findMany(),
+      await scoped.recordStatsByMonth.findMany(),
+      await scoped.attachmentStats.findMany(),
+      await scoped.jobStatsByMonth.findMany(),
+    ].flat();
+    expect(rollups.length).toBeGreaterThan(0);
+    expect(rollups.every((row) => row.customerId === globex.id)).toBe(true);
+    const counted = await scoped.recordStatsByCategory.aggregate({ _sum: { records: true } });
+    expect(counted._sum.records).toBe(2n);
+  });
+
   test("writes are stamped with the tenant; bulk changes stay inside it", async () => {
     const scoped = createTenantScopedClient(t.db.prisma, globex.id);
     const created = await scoped.record.create({

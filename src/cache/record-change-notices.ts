@@ -1,6 +1,9 @@
 // Sync jobs change records outside any API request, often in another process (npm run
 // worker). After each committed page the worker announces the change with NOTIFY, and
 // every API instance listening on the database drops the affected cached responses.
+// Job statuses change the same way, outside requests: the database itself announces changed
+// job counts (record_stats_changed, sent by the statistics triggers of migration
+// 20261201230000_record_stats), and the customer's cached statistics are dropped.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.js";
 import type { Notifications } from "../db/notifications.js";
@@ -8,6 +11,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import type { ResponseCache } from "./response-cache.js";
 
 const CHANNEL = "records_changed";
+const STATS_CHANNEL = "record_stats_changed";
 // NOTIFY payloads stop at 8000 bytes; past this many ids the whole customer is dropped.
 const MAX_IDS_PER_NOTICE = 100;
 
@@ -31,7 +35,12 @@ export async function followRecordChanges(
   responseCache: ResponseCache,
   logger: Logger,
 ): Promise<() => Promise<void>> {
-  return notifications.listen(CHANNEL, (payload) => {
+  const stopStats = await notifications.listen(STATS_CHANNEL, (customerId) => {
+    responseCache
+      .statsChanged(customerId)
+      .catch((error: unknown) => logger.error({ err: error }, "could not evict changed statistics"));
+  });
+  const stopRecords = await notifications.listen(CHANNEL, (payload) => {
     let notice: Notice;
     try {
       notice = JSON.parse(payload) as Notice;
@@ -43,6 +52,10 @@ export async function followRecordChanges(
       : responseCache.customerChanged(notice.customerId);
     eviction.catch((error: unknown) => logger.error({ err: error }, "could not evict changed records"));
   });
+  return async () => {
+    await stopRecords();
+    await stopStats();
+  };
 }
 
 export type RecordChangeFollower = { stop(): Promise<void> };

@@ -1,7 +1,7 @@
-// Response cache keys carry the session and the lists the operation reads, in the clear, so
-// that the store (tenant-tagged-cache.ts) can tag each cached response for invalidation
-// without seeing the request, and so that an If-None-Match can be checked against the
-// caller's own session. The key reaches the client only as the ETag of its own responses.
+// Response cache keys carry the session and what the operation reads beyond the entities it
+// shows (record lists, statistics), in the clear, so that the store (tenant-tagged-cache.ts) can
+// tag each cached response for invalidation without seeing the request, and so that an
+// If-None-Match can be checked against the caller's own session. The key reaches the client only as the ETag of its own responses.
 import { createHash } from "node:crypto";
 import { Kind, type OperationDefinitionNode, parse } from "graphql";
 
@@ -13,8 +13,14 @@ export type CacheSession = { customerId: string; userId: string };
  * deleted record's attachments (the delete knows the record's id only).
  */
 const recordListFields = new Set(["records", "recordByReference", "node", "nodes"]);
+/** Root fields that count the customer's records, attachments and jobs (no entity to evict by). */
+const recordStatsFields = new Set(["recordStats"]);
+
+/** What an operation reads beyond its entities, i.e. which customer-wide evictions must drop it. */
+export type ReadsBeyondEntities = { recordLists: boolean; recordStats: boolean };
 
 const LIST_TAG = "records";
+const STATS_TAG = "stats";
 const NO_TAG = "-";
 
 export function sessionPrefix(session: CacheSession): string {
@@ -33,23 +39,29 @@ export function buildResponseCacheKey(
     .update("|")
     .update(JSON.stringify(params.variableValues ?? {}))
     .digest("base64url");
-  const tag = readsRecordLists(params.documentString, params.operationName) ? LIST_TAG : NO_TAG;
-  return `${sessionPrefix(session)}${tag}:${hash}`;
+  const reads = readsBeyondEntities(params.documentString, params.operationName);
+  const tags = [...(reads.recordLists ? [LIST_TAG] : []), ...(reads.recordStats ? [STATS_TAG] : [])];
+  return `${sessionPrefix(session)}${tags.join("+") || NO_TAG}:${hash}`;
 }
 
-export type ParsedCacheKey = CacheSession & { readsRecordLists: boolean };
+export type ParsedCacheKey = CacheSession & { reads: ReadsBeyondEntities };
 
 export function parseResponseCacheKey(key: string): ParsedCacheKey | null {
   const [customerId, userId, tag, hash] = key.split(":");
   if (!customerId || !userId || !tag || !hash) return null;
-  return { customerId, userId, readsRecordLists: tag === LIST_TAG };
+  const tags = tag.split("+");
+  return { customerId, userId, reads: { recordLists: tags.includes(LIST_TAG), recordStats: tags.includes(STATS_TAG) } };
 }
 
 // Documents repeat (clients send the same few operations): remember the answer per document.
 const MAX_REMEMBERED_DOCUMENTS = 1_000;
-const rootFieldsByDocument = new Map<string, Map<string | null, boolean>>();
+const rootFieldsByDocument = new Map<string, Map<string | null, ReadsBeyondEntities>>();
 
-function readsRecordLists(documentString: string, operationName: string | null | undefined): boolean {
+// Unknown operation or unparsable document: the request fails and nothing is cached, but answer
+// "reads everything" so that a mistake here can only cost evictions, never staleness.
+const READS_EVERYTHING: ReadsBeyondEntities = { recordLists: true, recordStats: true };
+
+function readsBeyondEntities(documentString: string, operationName: string | null | undefined): ReadsBeyondEntities {
   let byOperation = rootFieldsByDocument.get(documentString);
   if (!byOperation) {
     byOperation = analyse(documentString);
@@ -58,14 +70,11 @@ function readsRecordLists(documentString: string, operationName: string | null |
     }
     rootFieldsByDocument.set(documentString, byOperation);
   }
-  const answer = byOperation.get(operationName ?? null) ?? byOperation.get(null);
-  // Unknown operation or unparsable document: the request fails and nothing is cached, but
-  // answer "reads lists" so that a mistake here can only cost evictions, never staleness.
-  return answer ?? true;
+  return byOperation.get(operationName ?? null) ?? byOperation.get(null) ?? READS_EVERYTHING;
 }
 
-function analyse(documentString: string): Map<string | null, boolean> {
-  const answers = new Map<string | null, boolean>();
+function analyse(documentString: string): Map<string | null, ReadsBeyondEntities> {
+  const answers = new Map<string | null, ReadsBeyondEntities>();
   let document;
   try {
     document = parse(documentString);
@@ -75,11 +84,13 @@ function analyse(documentString: string): Map<string | null, boolean> {
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );
-  // Fragments at the root (`{ ...F }`) are not followed: count them as reading lists.
+  // Fragments at the root (`{ ...F }`) are not followed: count them as reading everything.
   for (const operation of operations) {
-    const reads = operation.selectionSet.selections.some(
-      (selection) => selection.kind !== Kind.FIELD || recordListFields.has(selection.name.value),
-    );
+    const readsAny = (fields: Set<string>) =>
+      operation.selectionSet.selections.some(
+        (selection) => selection.kind !== Kind.FIELD || fields.has(selection.name.value),
+      );
+    const reads = { recordLists: readsAny(recordListFields), recordStats: readsAny(recordStatsFields) };
     answers.set(operation.name?.value ?? null, reads);
     if (operations.length === 1) answers.set(null, reads);
   }

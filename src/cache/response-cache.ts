@@ -53,22 +53,34 @@ export class ResponseCache {
 
   /**
    * Records created, updated or deleted (by a mutation or a sync): every cached response that
-   * shows one of them, and every cached record list, lookup and count of the customer.
+   * shows one of them, and every cached record list, lookup, count and statistic of the customer.
    */
   recordsChanged(customerId: string, recordIds: readonly string[]): Promise<void> {
-    return this.invalidate([cacheTags.recordLists(customerId), ...globalIds("Record", recordIds)]);
+    return this.invalidate([
+      cacheTags.recordLists(customerId),
+      cacheTags.recordStats(customerId),
+      ...globalIds("Record", recordIds),
+    ]);
   }
 
-  /** Attachments added or removed: the responses showing them, or their records' counts and lists. */
+  /**
+   * Attachments added or removed: the responses showing them, or their records' counts and lists,
+   * and the customer's statistics (attachment count and bytes).
+   */
   attachmentsChanged(
     customerId: string,
     changes: { recordIds: readonly string[]; attachmentIds: readonly string[] },
   ): Promise<void> {
-    void customerId; // Record and attachment ids are unique across customers; kept for symmetry.
     return this.invalidate([
+      cacheTags.recordStats(customerId),
       ...globalIds("Record", changes.recordIds),
       ...globalIds("Attachment", changes.attachmentIds),
     ]);
+  }
+
+  /** The customer's statistics changed otherwise (a job's status: record-change-notices.ts). */
+  statsChanged(customerId: string): Promise<void> {
+    return this.invalidate([cacheTags.recordStats(customerId)]);
   }
 
   /** Everything cached for one customer (bulk changes where listing ids is not worth it). */

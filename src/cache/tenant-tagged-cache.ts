@@ -1,6 +1,6 @@
 // Wraps any response cache store (in memory now, Redis later) so that each cached response is
-// also filed under its customer, its user and, when it read record lists, the customer's
-// record lists. The library files responses only under the entities (typename:id) they
+// also filed under its customer, its user and, when it read them, the customer's record lists
+// and statistics. The library files responses only under the entities (typename:id) they
 // contain; a list that will gain a new record, or a count, contains nothing to file it under.
 import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import type { SharedCache } from "./redis-response-store.js";
@@ -13,6 +13,8 @@ export type CacheEntity = Parameters<Cache["invalidate"]>[0] extends Iterable<in
 export const cacheTags = {
   customer: (customerId: string): CacheEntity => ({ typename: "Tenant", id: customerId }),
   recordLists: (customerId: string): CacheEntity => ({ typename: "RecordList", id: customerId }),
+  // Not "RecordStats": a tag's typename must not be a GraphQL type the library files responses under.
+  recordStats: (customerId: string): CacheEntity => ({ typename: "DashboardStats", id: customerId }),
   user: (userId: string): CacheEntity => ({ typename: "Session", id: userId }),
 };
 
@@ -32,7 +34,8 @@ export function withTenantTags(store: SharedCache, mayStore: (key: string) => fa
       const fresh = mayStore(key);
       if (!fresh) return;
       const tags = [cacheTags.customer(parsed.customerId), cacheTags.user(parsed.userId)];
-      if (parsed.readsRecordLists) tags.push(cacheTags.recordLists(parsed.customerId));
+      if (parsed.reads.recordLists) tags.push(cacheTags.recordLists(parsed.customerId));
+      if (parsed.reads.recordStats) tags.push(cacheTags.recordStats(parsed.customerId));
       return store.set(key, result, [...entities, ...tags], ttl, fresh.executedForMs);
     },
   };

@@ -10,7 +10,17 @@ import { withRowLevelSecurity } from "./row-level-security.js";
 import { isUuid } from "../uuid.js";
 
 /** Models whose rows belong to one customer through their customerId column. */
-const tenantOwnedModels = new Set<string>(["User", "Record", "Attachment", "CollectionJob"]);
+const tenantOwnedModels = new Set<string>([
+  "User",
+  "Record",
+  "Attachment",
+  "CollectionJob",
+  // The dashboard statistics' rollups (written by database triggers, read by recordStats).
+  "RecordStatsByCategory",
+  "RecordStatsByMonth",
+  "AttachmentStats",
+  "JobStatsByMonth",
+]);
 
 const operationsWithWhere = new Set([
   "findUnique",

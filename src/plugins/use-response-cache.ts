@@ -56,10 +56,29 @@ function serializeOnce(result: HitResult): void {
   };
 }
 
+/**
+ * TTLs by schema coordinate. The library takes the smallest TTL among the coordinates an
+ * operation selects and the global TTL only when none matches, so every root field is listed:
+ * a query selecting recordStats (5 minutes) and records (the lists' TTL) gets the shorter one.
+ */
+function ttlsByCoordinate(cache: ResponseCache, config: Config, queryFields: readonly string[]): Record<string, number> {
+  return {
+    ...Object.fromEntries(queryFields.map((field) => [`Query.${field}`, cache.ttlMs])),
+    "Query.recordStats": config.responseCache.statsTtlMs,
+    // Jobs change by themselves (the worker): never serve one from the cache.
+    "Query.jobs": 0,
+    CollectionJob: 0,
+    // A download link must outlive the cached response that carries it.
+    "Attachment.downloadUrl": Math.min(cache.ttlMs, (config.files.downloadUrlTtlSeconds * 1000) / 2),
+  };
+}
+
 export function useTenantResponseCache(options: {
   cache: ResponseCache;
   config: Config;
   metrics: Metrics;
+  /** The schema's Query fields (each gets the lists' TTL unless it has its own). */
+  queryFields: readonly string[];
 }): Plugin<{ request: Request }> {
   const { cache, config, metrics } = options;
   if (!cache.store) return {};
@@ -84,13 +103,7 @@ export function useTenantResponseCache(options: {
             keys.set(request, key);
             return key;
           },
-          ttlPerSchemaCoordinate: {
-            // Jobs change by themselves (the worker): never serve one from the cache.
-            "Query.jobs": 0,
-            CollectionJob: 0,
-            // A download link must outlive the cached response that carries it.
-            "Attachment.downloadUrl": Math.min(cache.ttlMs, (config.files.downloadUrlTtlSeconds * 1000) / 2),
-          },
+          ttlPerSchemaCoordinate: ttlsByCoordinate(cache, config, options.queryFields),
           // Mutation results still evict the entities they return; lists and deletions are
           // evicted explicitly through services.responseCache (see record-mutations.ts).
           invalidateViaMutation: true,

@@ -20,6 +20,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    // A month counted as year * 12 + (month - 1) (src/stats/month-range.ts); YYYY-MM on the wire.
+    YearMonth: { Input: number; Output: number };
     ID: { Input: string; Output: string };
   };
 }>({

@@ -6,6 +6,7 @@ import "./viewer.js";
 import "./attachment.js";
 import "./record.js";
 import "./record-mutations.js";
+import "./record-stats.js";
 import "./attachment-mutations.js";
 import "./job.js";
 import "./job-mutations.js";

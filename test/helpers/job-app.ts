@@ -3,6 +3,7 @@
 // jobs, and one helper per operation (start, cancel, read, wait, subscribe).
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
+import { recordChangeAnnouncer } from "../../src/cache/record-change-notices.js";
 import { startJobWorker, type JobWorker } from "../../src/jobs/worker.js";
 import { startTestApp, type TestApp } from "./test-app.js";
 
@@ -24,18 +25,26 @@ export const jobTestEnvironment = (queueSchema: string) => ({
   SYNC_REQUEST_TIMEOUT_MS: "3000",
 });
 
-export async function startJobTestApp(options: { worker: boolean }): Promise<JobTestApp> {
+export async function startJobTestApp(options: {
+  worker: boolean;
+  /** More settings for the app (e.g. the response cache). */
+  environment?: NodeJS.ProcessEnv;
+  /** Also announce changed records through the database, as npm start's worker does (cache eviction). */
+  announceRecordChanges?: boolean;
+}): Promise<JobTestApp> {
   const queueSchema = `pgboss_test_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const t = await startTestApp({ ...jobTestEnvironment(queueSchema), WORKER_CONCURRENCY: "2" });
+  const t = await startTestApp({ ...jobTestEnvironment(queueSchema), WORKER_CONCURRENCY: "2", ...options.environment });
   const changedRecords = new Map<string, string[]>();
+  const announce = recordChangeAnnouncer(t.db);
   const worker = options.worker
     ? await startJobWorker({
         config: t.config,
         database: t.db,
         queue: t.services.jobs.queue,
         logger: t.services.logger,
-        onRecordsChanged: (customerId, ids) => {
+        onRecordsChanged: async (customerId, ids) => {
           changedRecords.set(customerId, [...(changedRecords.get(customerId) ?? []), ...ids]);
+          if (options.announceRecordChanges) await announce(customerId, ids);
         },
       })
     : null;
