@@ -3,6 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { curveChartSvg } from "./curve-chart.js";
+import { markdownTable } from "./markdown-table.js";
+import { latestRecordStatsResults, recordStatsSection } from "./record-stats-report.js";
 import type { BenchData } from "./seed-bench-data.js";
 import type { StatementCount } from "./statements.js";
 import type { WrkResult } from "./wrk.js";
@@ -137,10 +139,6 @@ function table(header: string[], rows: Array<Array<string | number | null>>): st
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...cells.map(line)];
 }
 
-function markdownTable(header: string[], rows: Array<Array<string | number | null>>): string[] {
-  const cells = rows.map((row) => row.map((cell) => (cell === null ? "–" : String(cell))));
-  return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...cells.map((row) => `| ${row.join(" | ")} |`)];
-}
 
 const serverHeader = ["server", "req/s", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "SQL/req (load)", "peak RSS MB (start)", "failures"];
 
@@ -303,6 +301,9 @@ export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath:
     );
   }
   if (results.problems.length) lines.push("## Problems", "", ...results.problems.map((problem) => `- ${problem}`), "");
+  // The dashboard statistics' own bench (npm run bench:stats): its latest run, carried over.
+  const statsRun = latestRecordStatsResults(path.join(path.dirname(file), "bench", "results"));
+  if (statsRun) lines.push(...recordStatsSection(statsRun.results, path.relative(path.dirname(file), statsRun.file)), "");
   lines.push(
     "## Running it",
     "",

@@ -31,6 +31,7 @@ import { type RunningServer, type ServerVariant, buildApi, startScriptCommand, s
 import { readSettings, SUGGESTED_DATABASE_URL, benchDir } from "./settings.js";
 import { countStatements, type StatementCase, type StatementCount } from "./statements.js";
 import { runWrk, type WrkResult, wrkVersion } from "./wrk.js";
+import { commandLine, postgresVersion } from "./environment.js";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -317,7 +318,7 @@ async function main() {
     date: new Date(started).toISOString(),
     valid: problems.length === 0,
     problems,
-    command: commandLine(),
+    command: commandLine("bench"),
     note: process.env.BENCH_NOTE ?? null,
     machine,
     settings: {
@@ -364,26 +365,6 @@ function curvePoint(server: string, benchCase: Case, run: WrkResult, records: nu
     statementsPerRequest: statements,
     failures: run.failures.total,
   };
-}
-
-async function postgresVersion(url: string): Promise<string> {
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ version: string }>("SELECT version()");
-    return rows[0]!.version.split(",")[0]!;
-  } catch {
-    return "PostgreSQL (version unknown)";
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function commandLine(): string {
-  const names = Object.keys(process.env).filter((name) => name.startsWith("BENCH_") && name !== "BENCH_NOTE").sort();
-  const assignments = names.map((name) => `${name}=${process.env[name]}`);
-  return [...assignments, "npm run bench"].join(" ");
 }
 
 main().catch((error) => {

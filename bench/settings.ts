@@ -9,7 +9,7 @@ export const projectDir = path.resolve(benchDir, "..");
 
 export const SUGGESTED_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/testapp_bench";
 
-function positiveInt(name: string, fallback: number): number {
+export function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   const value = Number(raw);

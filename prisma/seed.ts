@@ -6,6 +6,7 @@ export { seedDemoData, type DemoSeedResult } from "./seed/seed-demo.js";
 export { ensureLargeCustomer, type LargeCustomer } from "./seed/large-customer.js";
 export {
   bulkCustomerSlugs,
+  insertBulkRecordsFor,
   seedBulkData,
   seedBulkRecords,
   type BulkRecordsResult,

@@ -82,7 +82,8 @@ const insertBulkRecords = `
   )
   SELECT (SELECT count(*) FROM inserted)::int AS records, (SELECT count(*) FROM attached)::int AS attachments`;
 
-async function insertRecordsFor(
+/** Inserts the bulk records (and their attachments) inside the caller's transaction. */
+export async function insertBulkRecordsFor(
   tx: ScriptTransaction,
   customerIds: string[],
   recordsPerCustomer: number,
@@ -115,7 +116,7 @@ export async function seedBulkRecords(
   assertCount("attachmentsPerRecord", options.attachmentsPerRecord, 0);
   return inScriptTransaction(db, async (tx) => {
     await takeSeedLock(tx);
-    return insertRecordsFor(tx, options.customerIds, options.recordsPerCustomer, options.attachmentsPerRecord);
+    return insertBulkRecordsFor(tx, options.customerIds, options.recordsPerCustomer, options.attachmentsPerRecord);
   });
 }
 
@@ -139,7 +140,7 @@ export async function seedBulkData(db: Database, options: BulkSeedOptions): Prom
       `SELECT id FROM "Customer" WHERE slug = ANY($1::text[]) ORDER BY slug`,
       [slugs],
     );
-    const inserted = await insertRecordsFor(
+    const inserted = await insertBulkRecordsFor(
       tx,
       customers.map((customer) => customer.id),
       options.recordsPerCustomer,

@@ -19,7 +19,8 @@ export type RecordStats = {
   jobsByStatus: Array<{ status: JobStatus; count: number }>;
 };
 
-type Row = { dimension: "category" | "month" | "attachments" | "jobs"; key: string; count: number; bytes: number };
+/** One count: a category's, a month's (YYYY-MM), the attachments' (key ''), a job status's. */
+export type RecordStatsRow = { dimension: "category" | "month" | "attachments" | "jobs"; key: string; count: number; bytes: number };
 
 // The months come back as text (YYYY-MM) and the bounds go in as date literals: no time zone
 // of the connection can shift a month. Zero counts (a category emptied by deletes) are left out.
@@ -41,8 +42,12 @@ const statsSql = (customerId: string, range: MonthRange) => Prisma.sql`
   GROUP BY "status"`;
 
 export async function fetchRecordStats(db: TenantScopedClient, range: MonthRange): Promise<RecordStats> {
-  const rows = await db.$queryTenant<Row>((customerId) => statsSql(customerId, range));
-  const counts = (dimension: Row["dimension"]) =>
+  return assembleRecordStats(await db.$queryTenant<RecordStatsRow>((customerId) => statsSql(customerId, range)), range);
+}
+
+/** The answer from its counts: categories sorted, every month of the range and every status listed. */
+export function assembleRecordStats(rows: RecordStatsRow[], range: MonthRange): RecordStats {
+  const counts = (dimension: RecordStatsRow["dimension"]) =>
     new Map(rows.filter((row) => row.dimension === dimension).map((row) => [row.key, row]));
   const byCategory = [...counts("category").values()]
     .map((row) => ({ categoryCode: row.key, count: row.count }))
