@@ -1,340 +1,255 @@
-// Every environment variable the server reads, parsed and validated once.
-// A bad value stops the process with a message naming the variable.
+// Every environment variable the server reads, parsed and validated once. Each setting is
+// written once, below: where it sits in `Config`, the variable it comes from and its rule
+// (the `Config` type is what the schema produces). A bad value stops the process with a
+// message naming the variable.
 import path from "node:path";
 import { z } from "zod";
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+/** The environment variable each setting is read from. */
+const variables = z.registry<{ variable: string }>();
 
-const integer = (defaultValue: number, min = 0) =>
-  z.coerce.number().int().min(min).default(defaultValue);
+/** A setting read from the environment variable `name`. */
+function fromEnv<Schema extends z.ZodType>(name: string, schema: Schema): Schema {
+  variables.add(schema, { variable: name });
+  return schema;
+}
 
-const environmentSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  PORT: integer(4000),
-  HOST: z.string().default("0.0.0.0"),
-  DATA_DIR: z.string().default("./.data"),
-  DATABASE_URL: optionalString,
-  DATABASE_POOL_SIZE: integer(10, 1),
-  DATABASE_CONNECT_TIMEOUT_MS: integer(5_000, 1),
-  DATABASE_STATEMENT_TIMEOUT_MS: integer(15_000, 0),
-  DATABASE_IDLE_TIMEOUT_MS: integer(30_000, 0),
-  // Comma-separated read replicas (src/db/read-replicas.ts); unset: every query on DATABASE_URL.
-  DATABASE_REPLICA_URLS: z.string().default(""),
-  JWT_SECRET: optionalString,
-  JWT_ISSUER: optionalString,
-  JWT_AUDIENCE: optionalString,
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  // Attachment files (src/storage): local disk under DATA_DIR unless S3_BUCKET is set.
-  // At most 2^31-1: sizeBytes is a GraphQL Int.
-  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(2_147_483_647).default(25 * 1024 * 1024),
-  DOWNLOAD_URL_TTL_SECONDS: integer(300, 1),
-  PUBLIC_URL: optionalString,
-  S3_BUCKET: optionalString,
-  S3_ENDPOINT: optionalString,
-  S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
-  AWS_REGION: optionalString,
-  AWS_DEFAULT_REGION: optionalString,
-  AWS_ACCESS_KEY_ID: optionalString,
-  AWS_SECRET_ACCESS_KEY: optionalString,
-  FILE_SWEEP_INTERVAL_SECONDS: integer(3_600, 0),
-  FILE_SWEEP_GRACE_SECONDS: integer(3_600, 60),
+// Each helper makes a fresh schema: a schema names one variable.
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+const integer = (defaultValue: number, min = 0) => z.coerce.number().int().min(min).default(defaultValue);
+const onOff = (defaultValue: "on" | "off") =>
+  z.enum(["on", "off"]).default(defaultValue).transform((value) => value === "on");
+const trueFalse = (defaultValue: "true" | "false") =>
+  z.enum(["true", "false"]).default(defaultValue).transform((value) => value === "true");
+/** Unset: the default depends on other settings (decided below, in `configSchema`). */
+const optionalOnOff = () =>
+  z.enum(["on", "off"]).optional().transform((value) => (value === undefined ? undefined : value === "on"));
+const optionalTrueFalse = () =>
+  z.enum(["true", "false"]).optional().transform((value) => (value === undefined ? undefined : value === "true"));
+/** A comma-separated list; blanks dropped. */
+const list = (normalize: (item: string) => string = (item) => item) =>
+  z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((item) => normalize(item.trim())).filter(Boolean));
+
+const settingsSchema = z.object({
+  env: fromEnv("NODE_ENV", z.enum(["development", "test", "production"]).default("development")),
+  port: fromEnv("PORT", integer(4000)),
+  host: fromEnv("HOST", z.string().default("0.0.0.0")),
+  dataDir: fromEnv("DATA_DIR", z.string().default("./.data")).transform((dir) => path.resolve(dir)),
+  database: z.object({
+    /** PostgreSQL connection string; undefined means the embedded PGlite in dataDir. */
+    url: fromEnv("DATABASE_URL", optionalText()),
+    poolSize: fromEnv("DATABASE_POOL_SIZE", integer(10, 1)),
+    connectTimeoutMs: fromEnv("DATABASE_CONNECT_TIMEOUT_MS", integer(5_000, 1)),
+    statementTimeoutMs: fromEnv("DATABASE_STATEMENT_TIMEOUT_MS", integer(15_000, 0)),
+    idleTimeoutMs: fromEnv("DATABASE_IDLE_TIMEOUT_MS", integer(30_000, 0)),
+    /** Read replicas (src/db/read-replicas.ts): plain reads outside transactions go there (empty: none). */
+    replicaUrls: fromEnv("DATABASE_REPLICA_URLS", list()),
+  }),
+  jwt: z.object({
+    /** undefined outside production means "use the dev secret in dataDir". */
+    secret: fromEnv("JWT_SECRET", optionalText()),
+    issuer: fromEnv("JWT_ISSUER", optionalText()),
+    audience: fromEnv("JWT_AUDIENCE", optionalText()),
+    /** Set: RS256/ES256 tokens from an identity provider (Cognito, Auth0), verified with this key set; unset: HS256 with the secret. */
+    jwksUrl: fromEnv(
+      "JWT_JWKS_URL",
+      optionalText().pipe(z.url({ protocol: /^https?$/, error: "expected an http(s):// URL of a JWKS document" }).optional()),
+    ),
+    customerIdClaim: fromEnv("JWT_CUSTOMER_ID_CLAIM", z.string().min(1).default("customerId")),
+    clockToleranceSeconds: fromEnv("JWT_CLOCK_TOLERANCE_SECONDS", z.coerce.number().int().min(0).max(300).default(5)),
+  }),
+  logLevel: fromEnv("LOG_LEVEL", z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  // Attachment files (src/storage): local disk under dataDir unless S3_BUCKET is set.
+  files: z.object({
+    // At most 2^31-1: sizeBytes is a GraphQL Int.
+    maxUploadBytes: fromEnv("MAX_UPLOAD_BYTES", z.coerce.number().int().min(1).max(2_147_483_647).default(25 * 1024 * 1024)),
+    downloadUrlTtlSeconds: fromEnv("DOWNLOAD_URL_TTL_SECONDS", integer(300, 1)),
+    /** Base of the links /files/<id> (e.g. https://api.example.com); default: the request's origin. */
+    publicUrl: fromEnv("PUBLIC_URL", optionalText()).transform((url) => url?.replace(/\/+$/, "")),
+    /** Set: files live in this S3 bucket; undefined: on local disk under dataDir/files. */
+    s3: z
+      .object({
+        bucket: fromEnv("S3_BUCKET", optionalText()),
+        endpoint: fromEnv("S3_ENDPOINT", optionalText()),
+        forcePathStyle: fromEnv("S3_FORCE_PATH_STYLE", optionalTrueFalse()),
+        region: fromEnv("AWS_REGION", optionalText()),
+        defaultRegion: fromEnv("AWS_DEFAULT_REGION", optionalText()),
+        accessKeyId: fromEnv("AWS_ACCESS_KEY_ID", optionalText()),
+        secretAccessKey: fromEnv("AWS_SECRET_ACCESS_KEY", optionalText()),
+      })
+      .transform(({ bucket, endpoint, forcePathStyle, region, defaultRegion, accessKeyId, secretAccessKey }) =>
+        bucket
+          ? {
+              bucket,
+              endpoint,
+              // S3-compatible servers (MinIO, s3rver) usually want bucket-in-path addressing.
+              forcePathStyle: forcePathStyle ?? Boolean(endpoint),
+              region: region ?? defaultRegion ?? "us-east-1",
+              /** undefined: the AWS SDK's default chain (environment, profile, instance role). */
+              credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+            }
+          : undefined,
+      ),
+    /** 0 disables the periodic orphan sweep. */
+    sweepIntervalSeconds: fromEnv("FILE_SWEEP_INTERVAL_SECONDS", integer(3_600, 0)),
+    /** Files younger than this are never swept (an upload may still be on its way to its row). */
+    sweepGraceSeconds: fromEnv("FILE_SWEEP_GRACE_SECONDS", integer(3_600, 60)),
+  }),
   // Background jobs (src/jobs).
-  WORKER_CONCURRENCY: integer(2, 0),
-  JOB_MAX_ATTEMPTS: integer(5, 1),
-  JOB_RETRY_DELAY_SECONDS: integer(2, 1),
-  // pg-boss heartbeats: 10 s is its minimum.
-  JOB_LEASE_SECONDS: integer(15, 10),
-  JOB_RETENTION_DAYS: integer(7, 1),
-  JOB_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).default(1),
-  // The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own).
-  JOB_QUEUE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, "lower-case letters, digits, _").default("pgboss"),
-  SYNC_ALLOWED_HOSTS: z.string().default(""),
-  SYNC_REQUEST_TIMEOUT_MS: integer(10_000, 100),
-  SYNC_MAX_PAGE_RECORDS: integer(1_000, 1),
-  SYNC_MAX_RECORDS: integer(100_000, 1),
-  SYNC_MAX_RESPONSE_BYTES: integer(5_000_000, 1_000),
-  // Response cache (src/cache): 0 turns it off. Unset: 60 s, but 0 under NODE_ENV=test, where
-  // tests seed straight into the database (past any invalidation); test/cache.test.ts sets it.
-  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).optional(),
-  // Query.recordStats is cached longer than lists (it is evicted by the same changes).
-  RESPONSE_CACHE_STATS_TTL_MS: integer(300_000, 0),
-  RESPONSE_CACHE_MAX_ENTRIES: integer(10_000, 1),
-  // Prefixes every Redis key this deployment writes (several deployments may share one Redis).
-  REDIS_KEY_PREFIX: z.string().default("testapp:"),
-  // extensions.responseCache on responses; default: on outside production.
-  RESPONSE_CACHE_METADATA: z.enum(["true", "false"]).optional(),
-  // How long a verified user is trusted without a database lookup (changes evict it at once).
-  USER_CACHE_TTL_MS: integer(30_000, 0),
-  READINESS_TIMEOUT_MS: integer(2_000, 1),
-  // DataLoader batching; "off" is the N+1 baseline the benchmark measures (bench/).
-  DATALOADER_BATCHING: z.enum(["on", "off"]).default("on"),
-  // PostgreSQL row-level security as a second tenant wall (src/db/row-level-security.ts);
-  // its cost is measured by `npm run bench` (BENCHMARKS.md).
-  ROW_LEVEL_SECURITY: z.enum(["on", "off"]).default("off"),
+  jobs: z.object({
+    /** Jobs one process runs at a time; 0 means this process runs no worker. */
+    workerConcurrency: fromEnv("WORKER_CONCURRENCY", integer(2, 0)),
+    maxAttempts: fromEnv("JOB_MAX_ATTEMPTS", integer(5, 1)),
+    retryDelaySeconds: fromEnv("JOB_RETRY_DELAY_SECONDS", integer(2, 1)),
+    /** How long a silent worker keeps its job before another takes it up (pg-boss heartbeats: 10 s is its minimum). */
+    leaseSeconds: fromEnv("JOB_LEASE_SECONDS", integer(15, 10)),
+    retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
+    pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
+    /** The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own). */
+    queueSchema: fromEnv(
+      "JOB_QUEUE_SCHEMA",
+      z.string().regex(/^[a-z_][a-z0-9_]*$/, "lower-case letters, digits, _").default("pgboss"),
+    ),
+  }),
+  sync: z.object({
+    /** Lower-case host names (optionally host:port) that syncRecords may read. */
+    allowedHosts: fromEnv("SYNC_ALLOWED_HOSTS", list((host) => host.toLowerCase())),
+    requestTimeoutMs: fromEnv("SYNC_REQUEST_TIMEOUT_MS", integer(10_000, 100)),
+    maxPageRecords: fromEnv("SYNC_MAX_PAGE_RECORDS", integer(1_000, 1)),
+    maxRecords: fromEnv("SYNC_MAX_RECORDS", integer(100_000, 1)),
+    maxResponseBytes: fromEnv("SYNC_MAX_RESPONSE_BYTES", integer(5_000_000, 1_000)),
+  }),
+  // Response cache (src/cache).
+  responseCache: z.object({
+    /** 0: the cache is off. Unset: 60 s, but 0 under NODE_ENV=test, where tests seed straight into the database (past any invalidation); test/cache.test.ts sets it. */
+    ttlMs: fromEnv("RESPONSE_CACHE_TTL_MS", z.coerce.number().int().min(0).optional()),
+    /** Query.recordStats: longer than lists (it is evicted by the same changes); 0: never cached. */
+    statsTtlMs: fromEnv("RESPONSE_CACHE_STATS_TTL_MS", integer(300_000, 0)),
+    maxEntries: fromEnv("RESPONSE_CACHE_MAX_ENTRIES", integer(10_000, 1)),
+    /** Adds extensions.responseCache (hit or miss) to responses; unset: on outside production. */
+    includeMetadata: fromEnv("RESPONSE_CACHE_METADATA", optionalTrueFalse()),
+  }),
+  /** Shared state of several instances: the response cache and rate-limit counters; undefined: in memory, per instance. */
+  redisUrl: fromEnv(
+    "REDIS_URL",
+    optionalText().pipe(z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional()),
+  ),
+  /** Before every Redis key, so deployments and test runs sharing a Redis never meet. */
+  redisKeyPrefix: fromEnv("REDIS_KEY_PREFIX", z.string().default("testapp:")),
+  /** How long a verified user is trusted without a database lookup (changes evict it at once); 0: every request looks its user up. */
+  userCacheTtlMs: fromEnv("USER_CACHE_TTL_MS", integer(30_000, 0)),
+  readinessTimeoutMs: fromEnv("READINESS_TIMEOUT_MS", integer(2_000, 1)),
+  /** false: every DataLoader runs one statement per key (the N+1 baseline the benchmark measures, bench/). */
+  dataloaderBatching: fromEnv("DATALOADER_BATCHING", onOff("on")),
+  /** true: request queries also run under PostgreSQL row-level security (src/db/row-level-security.ts), a second tenant wall; its cost: BENCHMARKS.md. */
+  rowLevelSecurity: fromEnv("ROW_LEVEL_SECURITY", onOff("off")),
   // Hostile queries and clients (src/plugins/use-query-limits.ts, use-rate-limit.ts,
   // use-persisted-operations.ts). Refusals are QUERY_TOO_COMPLEX / RATE_LIMITED.
-  MAX_QUERY_DEPTH: integer(12, 1),
-  MAX_QUERY_ALIASES: integer(30, 0),
-  MAX_QUERY_TOKENS: integer(2_000, 1),
-  MAX_QUERY_DIRECTIVES: integer(50, 0),
-  // Armor's cost: 1 a field, 2 an object, ×1.5 a level, × a list's literal first/last. 500,000
-  // lets 100 records with 10 attachments each through (~100,000), not 100 × 100 (~1,000,000).
-  MAX_QUERY_COST: integer(50_000, 1),
-  // Operations in one batched (JSON array) request; 0: batching is off.
-  MAX_BATCH_OPERATIONS: integer(0, 0),
-  // Bodies that are not uploads (JSON, url-encoded, application/graphql).
-  MAX_REQUEST_BODY_BYTES: integer(1024 * 1024, 1_024),
-  // Per customer, and per client address for requests without a valid token; 0: no limit.
-  RATE_LIMIT_PER_MINUTE: integer(600, 0),
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: integer(300, 0),
-  // "true" behind one proxy that appends to X-Forwarded-For: its last address is the client's.
-  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
-  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional()),
-  PERSISTED_OPERATIONS: z.enum(["off", "allow", "only"]).default("off"),
-  PERSISTED_OPERATIONS_FILE: optionalString,
-  // Default: on outside production, off in production.
-  INTROSPECTION: z.enum(["on", "off"]).optional(),
-  FIELD_SUGGESTIONS: z.enum(["on", "off"]).optional(),
-  // RS256/ES256 tokens from an identity provider (Cognito, Auth0) instead of HS256.
-  JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: "expected an http(s):// URL of a JWKS document" }).optional()),
-  JWT_CUSTOMER_ID_CLAIM: z.string().min(1).default("customerId"),
-  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  limits: z.object({
+    maxDepth: fromEnv("MAX_QUERY_DEPTH", integer(12, 1)),
+    maxAliases: fromEnv("MAX_QUERY_ALIASES", integer(30, 0)),
+    maxTokens: fromEnv("MAX_QUERY_TOKENS", integer(2_000, 1)),
+    maxDirectives: fromEnv("MAX_QUERY_DIRECTIVES", integer(50, 0)),
+    // Pothos complexity (src/schema/builder.ts): 1 a field, a connection's selection × its
+    // first/last (default 50). 50,000 lets 100 records with 100 attachments each through (~40,000).
+    maxCost: fromEnv("MAX_QUERY_COST", integer(50_000, 1)),
+    /** Operations in one batched (JSON array) request; 0: batching is off. */
+    maxBatchOperations: fromEnv("MAX_BATCH_OPERATIONS", integer(0, 0)),
+    /** Bodies that are not uploads (JSON, url-encoded, application/graphql). */
+    maxRequestBodyBytes: fromEnv("MAX_REQUEST_BODY_BYTES", integer(1024 * 1024, 1_024)),
+  }),
+  rateLimit: z.object({
+    /** Requests per minute per customer; 0: unlimited. */
+    perMinute: fromEnv("RATE_LIMIT_PER_MINUTE", integer(600, 0)),
+    /** Requests per minute per client address without a valid token; 0: unlimited. */
+    anonymousPerMinute: fromEnv("RATE_LIMIT_ANONYMOUS_PER_MINUTE", integer(300, 0)),
+    /** true behind one proxy that appends to X-Forwarded-For: its last address is the client's. */
+    trustProxy: fromEnv("TRUST_PROXY", trueFalse("false")),
+  }),
+  /** off: any operation; allow: ids from the file or any operation; only: ids from the file. */
+  persistedOperations: z.object({
+    mode: fromEnv("PERSISTED_OPERATIONS", z.enum(["off", "allow", "only"]).default("off")),
+    file: fromEnv("PERSISTED_OPERATIONS_FILE", optionalText()).transform((file) => (file ? path.resolve(file) : undefined)),
+  }),
+  /** Unset: on outside production, off in production. */
+  introspection: fromEnv("INTROSPECTION", optionalOnOff()),
+  /** "Did you mean …?" in validation errors (they reveal the schema). Unset: on outside production. */
+  fieldSuggestions: fromEnv("FIELD_SUGGESTIONS", optionalOnOff()),
 });
 
-export type Config = {
-  env: "development" | "test" | "production";
-  isProduction: boolean;
-  port: number;
-  host: string;
-  dataDir: string;
-  database: {
-    /** PostgreSQL connection string; undefined means the embedded PGlite in dataDir. */
-    url: string | undefined;
-    poolSize: number;
-    connectTimeoutMs: number;
-    statementTimeoutMs: number;
-    idleTimeoutMs: number;
-    /** Read replicas: plain reads outside transactions go there (empty: none). */
-    replicaUrls: string[];
+/** The settings, with the defaults that depend on NODE_ENV filled in. */
+const configSchema = settingsSchema.transform((settings) => {
+  const isProduction = settings.env === "production";
+  return {
+    ...settings,
+    isProduction,
+    responseCache: {
+      ...settings.responseCache,
+      ttlMs: settings.responseCache.ttlMs ?? (settings.env === "test" ? 0 : 60_000),
+      includeMetadata: settings.responseCache.includeMetadata ?? !isProduction,
+    },
+    introspection: settings.introspection ?? !isProduction,
+    fieldSuggestions: settings.fieldSuggestions ?? !isProduction,
   };
-  jwt: {
-    /** undefined outside production means "use the dev secret in dataDir". */
-    secret: string | undefined;
-    issuer: string | undefined;
-    audience: string | undefined;
-    /** Set: tokens are RS256/ES256, verified with this key set; unset: HS256 with the secret. */
-    jwksUrl: string | undefined;
-    customerIdClaim: string;
-    clockToleranceSeconds: number;
-  };
-  logLevel: string;
-  files: {
-    maxUploadBytes: number;
-    downloadUrlTtlSeconds: number;
-    /** Base of the links /files/<id> (e.g. https://api.example.com); default: the request's origin. */
-    publicUrl: string | undefined;
-    /** Set: files live in this S3 bucket; undefined: on local disk under dataDir/files. */
-    s3: S3Config | undefined;
-    /** 0 disables the periodic orphan sweep. */
-    sweepIntervalSeconds: number;
-    /** Files younger than this are never swept (an upload may still be on its way to its row). */
-    sweepGraceSeconds: number;
-  };
-  jobs: {
-    /** Jobs one process runs at a time; 0 means this process runs no worker. */
-    workerConcurrency: number;
-    maxAttempts: number;
-    retryDelaySeconds: number;
-    /** How long a silent worker keeps its job before another takes it up. */
-    leaseSeconds: number;
-    retentionDays: number;
-    pollIntervalSeconds: number;
-    queueSchema: string;
-  };
-  responseCache: {
-    /** 0: the cache is off. */
-    ttlMs: number;
-    /** Query.recordStats (0: never cached); the cache must be on (ttlMs > 0). */
-    statsTtlMs: number;
-    maxEntries: number;
-    /** Adds extensions.responseCache (hit or miss) to responses. */
-    includeMetadata: boolean;
-  };
-  /** Before every Redis key (response cache), so deployments and test runs sharing a Redis never meet. */
-  redisKeyPrefix: string;
-  /** 0: every request looks its user up in the database. */
-  userCacheTtlMs: number;
-  readinessTimeoutMs: number;
-  /** false: every DataLoader runs one statement per key (DATALOADER_BATCHING=off, benchmarks). */
-  dataloaderBatching: boolean;
-  /** true: request queries also run under the database's row-level security policies. */
-  rowLevelSecurity: boolean;
-  /** Refusals of hostile queries and clients (QUERY_TOO_COMPLEX, RATE_LIMITED). */
-  limits: {
-    maxDepth: number;
-    maxAliases: number;
-    maxTokens: number;
-    maxDirectives: number;
-    maxCost: number;
-    /** 0: batched requests are refused. */
-    maxBatchOperations: number;
-    maxRequestBodyBytes: number;
-  };
-  rateLimit: {
-    /** Requests per minute per customer; 0: unlimited. */
-    perMinute: number;
-    /** Requests per minute per client address without a valid token; 0: unlimited. */
-    anonymousPerMinute: number;
-    /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
-    trustProxy: boolean;
-  };
-  /** Shared state of several instances (rate-limit counters); undefined: in memory. */
-  redisUrl: string | undefined;
-  /** off: any operation; allow: ids from the file or any operation; only: ids from the file. */
-  persistedOperations: { mode: "off" | "allow" | "only"; file: string | undefined };
-  introspection: boolean;
-  /** "Did you mean …?" in validation errors (they reveal the schema). */
-  fieldSuggestions: boolean;
-  sync: {
-    /** Lower-case host names (optionally host:port) that syncRecords may read. */
-    allowedHosts: string[];
-    requestTimeoutMs: number;
-    maxPageRecords: number;
-    maxRecords: number;
-    maxResponseBytes: number;
-  };
-};
+});
 
-export type S3Config = {
-  bucket: string;
-  endpoint: string | undefined;
-  forcePathStyle: boolean;
-  region: string;
-  /** undefined: the AWS SDK's default chain (environment, profile, instance role). */
-  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-};
+export type Config = z.output<typeof configSchema>;
+export type S3Config = NonNullable<Config["files"]["s3"]>;
 
 export class ConfigError extends Error {}
 
+/** The schema's input, read from the environment, and which variable each path came from. */
+function readEnvironment(schema: z.ZodType, environment: NodeJS.ProcessEnv, at: string[], sources: Map<string, string>): unknown {
+  const variable = variables.get(schema)?.variable;
+  if (variable) {
+    sources.set(at.join("."), variable);
+    return environment[variable];
+  }
+  if (schema instanceof z.ZodPipe) return readEnvironment(schema.in as z.ZodType, environment, at, sources);
+  if (schema instanceof z.ZodObject) {
+    return Object.fromEntries(
+      Object.entries(schema.shape).map(([key, field]) => [
+        key,
+        readEnvironment(field as z.ZodType, environment, [...at, key], sources),
+      ]),
+    );
+  }
+  throw new Error(`config: the setting ${at.join(".")} names no environment variable`);
+}
+
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(environment);
+  const sources = new Map<string, string>();
+  const parsed = configSchema.safeParse(readEnvironment(configSchema, environment, [], sources));
   if (!parsed.success) {
     const problems = parsed.error.issues
-      .map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
+      .map((issue) => {
+        const at = issue.path.map(String).join(".");
+        return `  ${sources.get(at) ?? at}: ${issue.message}`;
+      })
       .join("\n");
     throw new ConfigError(`Invalid configuration:\n${problems}`);
   }
-  const env = parsed.data;
-  const isProduction = env.NODE_ENV === "production";
-  if (isProduction && !env.JWT_SECRET) {
+  const config = parsed.data;
+  if (config.isProduction && !config.jwt.secret) {
     throw new ConfigError("JWT_SECRET is required when NODE_ENV=production (a long random string).");
   }
-  if (env.JWT_SECRET && env.JWT_SECRET.length < 32) {
+  if (config.jwt.secret && config.jwt.secret.length < 32) {
     throw new ConfigError("JWT_SECRET must be at least 32 characters long.");
   }
-  if (env.JWT_JWKS_URL && (!env.JWT_ISSUER || !env.JWT_AUDIENCE)) {
+  if (config.jwt.jwksUrl && (!config.jwt.issuer || !config.jwt.audience)) {
     throw new ConfigError("JWT_JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE: tokens of other issuers or apps must not pass.");
   }
-  if (env.PERSISTED_OPERATIONS !== "off" && !env.PERSISTED_OPERATIONS_FILE) {
-    throw new ConfigError(`PERSISTED_OPERATIONS=${env.PERSISTED_OPERATIONS} needs PERSISTED_OPERATIONS_FILE (a JSON object of id → document).`);
+  if (config.persistedOperations.mode !== "off" && !config.persistedOperations.file) {
+    throw new ConfigError(
+      `PERSISTED_OPERATIONS=${config.persistedOperations.mode} needs PERSISTED_OPERATIONS_FILE (a JSON object of id → document).`,
+    );
   }
-  return {
-    env: env.NODE_ENV,
-    isProduction,
-    port: env.PORT,
-    host: env.HOST,
-    dataDir: path.resolve(env.DATA_DIR),
-    database: {
-      url: env.DATABASE_URL,
-      poolSize: env.DATABASE_POOL_SIZE,
-      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
-      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-      idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
-      replicaUrls: env.DATABASE_REPLICA_URLS.split(",")
-        .map((url) => url.trim())
-        .filter(Boolean),
-    },
-    jwt: {
-      secret: env.JWT_SECRET,
-      issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE,
-      jwksUrl: env.JWT_JWKS_URL,
-      customerIdClaim: env.JWT_CUSTOMER_ID_CLAIM,
-      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
-    },
-    logLevel: env.LOG_LEVEL,
-    files: {
-      maxUploadBytes: env.MAX_UPLOAD_BYTES,
-      downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
-      publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ""),
-      s3: env.S3_BUCKET
-        ? {
-            bucket: env.S3_BUCKET,
-            endpoint: env.S3_ENDPOINT,
-            // S3-compatible servers (MinIO, s3rver) usually want bucket-in-path addressing.
-            forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE === "true" : Boolean(env.S3_ENDPOINT),
-            region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
-            credentials:
-              env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-                ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
-                : undefined,
-          }
-        : undefined,
-      sweepIntervalSeconds: env.FILE_SWEEP_INTERVAL_SECONDS,
-      sweepGraceSeconds: env.FILE_SWEEP_GRACE_SECONDS,
-    },
-    jobs: {
-      workerConcurrency: env.WORKER_CONCURRENCY,
-      maxAttempts: env.JOB_MAX_ATTEMPTS,
-      retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
-      leaseSeconds: env.JOB_LEASE_SECONDS,
-      retentionDays: env.JOB_RETENTION_DAYS,
-      pollIntervalSeconds: env.JOB_POLL_INTERVAL_SECONDS,
-      queueSchema: env.JOB_QUEUE_SCHEMA,
-    },
-    responseCache: {
-      ttlMs: env.RESPONSE_CACHE_TTL_MS ?? (env.NODE_ENV === "test" ? 0 : 60_000),
-      statsTtlMs: env.RESPONSE_CACHE_STATS_TTL_MS,
-      maxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
-      includeMetadata: env.RESPONSE_CACHE_METADATA ? env.RESPONSE_CACHE_METADATA === "true" : !isProduction,
-    },
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
-    userCacheTtlMs: env.USER_CACHE_TTL_MS,
-    readinessTimeoutMs: env.READINESS_TIMEOUT_MS,
-    dataloaderBatching: env.DATALOADER_BATCHING === "on",
-    rowLevelSecurity: env.ROW_LEVEL_SECURITY === "on",
-    limits: {
-      maxDepth: env.MAX_QUERY_DEPTH,
-      maxAliases: env.MAX_QUERY_ALIASES,
-      maxTokens: env.MAX_QUERY_TOKENS,
-      maxDirectives: env.MAX_QUERY_DIRECTIVES,
-      maxCost: env.MAX_QUERY_COST,
-      maxBatchOperations: env.MAX_BATCH_OPERATIONS,
-      maxRequestBodyBytes: env.MAX_REQUEST_BODY_BYTES,
-    },
-    rateLimit: {
-      perMinute: env.RATE_LIMIT_PER_MINUTE,
-      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
-      trustProxy: env.TRUST_PROXY === "true",
-    },
-    redisUrl: env.REDIS_URL,
-    persistedOperations: {
-      mode: env.PERSISTED_OPERATIONS,
-      file: env.PERSISTED_OPERATIONS_FILE ? path.resolve(env.PERSISTED_OPERATIONS_FILE) : undefined,
-    },
-    introspection: env.INTROSPECTION ? env.INTROSPECTION === "on" : !isProduction,
-    fieldSuggestions: env.FIELD_SUGGESTIONS ? env.FIELD_SUGGESTIONS === "on" : !isProduction,
-    sync: {
-      allowedHosts: env.SYNC_ALLOWED_HOSTS.split(",")
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-      requestTimeoutMs: env.SYNC_REQUEST_TIMEOUT_MS,
-      maxPageRecords: env.SYNC_MAX_PAGE_RECORDS,
-      maxRecords: env.SYNC_MAX_RECORDS,
-      maxResponseBytes: env.SYNC_MAX_RESPONSE_BYTES,
-    },
-  };
+  return config;
 }

@@ -19,8 +19,8 @@ import type { Metrics } from "./metrics.js";
 import type { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
 import type { DownloadLinks } from "./storage/download-links.js";
 import type { FileStorage } from "./storage/file-storage.js";
-import { authenticationOf } from "./plugins/use-authentication.js";
-import { requestIdOf, requestLogger } from "./plugins/use-request-id.js";
+import { authenticationOf } from "./request/authentication.js";
+import { requestIdOf, requestLogger } from "./request/request-id.js";
 
 /** Long-lived collaborators, made once at start and shared by all requests. */
 export type AppServices = {

@@ -1,6 +1,9 @@
-// The errors a client can cause, each with the contract's extensions.code.
-// Anything else thrown in a resolver is masked by Yoga and logged with the request id.
-import { GraphQLError } from "graphql";
+// Every error a client gets is built here: the errors a client can cause, each with the
+// contract's extensions.code; the answers given before any GraphQL runs (429, 503); and the
+// copies plugins make of graphql-js errors to add a code, cut a hint or mask a bug.
+// Anything else thrown in a resolver is masked (useUnexpectedErrorLogging) and logged with
+// the request id.
+import { type ASTNode, GraphQLError, type GraphQLErrorExtensions } from "graphql";
 
 export type ErrorCode =
   | "UNAUTHENTICATED"
@@ -17,24 +20,136 @@ const httpStatusByCode: Partial<Record<ErrorCode, number>> = {
   SERVICE_UNAVAILABLE: 503,
 };
 
+/** `extensions.http.status` overrides the code's HTTP status; `nodes`: where in the document. */
 export function clientError(
   code: ErrorCode,
   message: string,
   extensions: Record<string, unknown> = {},
+  nodes?: readonly ASTNode[],
 ): GraphQLError {
   const status = httpStatusByCode[code];
   return new GraphQLError(message, {
-    extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
+    nodes,
+    extensions: { code, ...(status ? { http: { status } } : {}), ...extensions },
   });
 }
 
 export const unauthenticated = (message = "Authentication required: send Authorization: Bearer <token>.") =>
   clientError("UNAUTHENTICATED", message);
 
-export const forbidden = (message: string) => clientError("FORBIDDEN", message);
+export const forbidden = (message: string, nodes?: readonly ASTNode[]) =>
+  clientError("FORBIDDEN", message, {}, nodes);
 
 export const notFound = (what: string) => clientError("NOT_FOUND", `${what} not found.`);
 
 /** `field` names the input field at fault, so a form can show the message next to it. */
 export const badUserInput = (message: string, field?: string) =>
   clientError("BAD_USER_INPUT", message, field ? { field } : {});
+
+// ---- Hostile queries and clients -------------------------------------------------------
+
+export type QueryLimit = "tokens" | "depth" | "aliases" | "directives" | "cost" | "batch" | "body_size";
+
+/** The variable that sets each limit, named in the refusal so an operator knows what to raise. */
+const limitVariable: Record<QueryLimit, string> = {
+  tokens: "MAX_QUERY_TOKENS",
+  depth: "MAX_QUERY_DEPTH",
+  aliases: "MAX_QUERY_ALIASES",
+  directives: "MAX_QUERY_DIRECTIVES",
+  cost: "MAX_QUERY_COST",
+  batch: "MAX_BATCH_OPERATIONS",
+  body_size: "MAX_REQUEST_BODY_BYTES",
+};
+
+export function queryTooComplex(limit: QueryLimit, message: string, httpStatus?: number): GraphQLError {
+  return clientError("QUERY_TOO_COMPLEX", `${message} (limit: ${limitVariable[limit]})`, {
+    limit,
+    ...(httpStatus ? { http: { status: httpStatus } } : {}),
+  });
+}
+
+export function rateLimited(retryAfterSeconds: number, variable: string, requestId: string | undefined): GraphQLError {
+  return clientError("RATE_LIMITED", `Too many requests: try again in ${retryAfterSeconds} s (limit: ${variable}).`, {
+    retryAfterSeconds,
+    requestId,
+  });
+}
+
+// ---- Uploads ---------------------------------------------------------------------------
+
+/** Too large, whether told by Content-Length or counted as the body streams (HTTP 413). */
+export const uploadTooLarge = (maxFileBytes: number) =>
+  clientError("BAD_USER_INPUT", `The upload is larger than the limit of ${maxFileBytes} bytes (MAX_UPLOAD_BYTES).`, {
+    field: "file",
+    http: { status: 413 },
+  });
+
+export const malformedMultipartRequest = (problem: string) =>
+  clientError("BAD_USER_INPUT", `Invalid multipart request: ${problem}`, { http: { status: 400 } });
+
+// ---- Faults that are not the client's --------------------------------------------------
+
+export const SERVICE_UNAVAILABLE_MESSAGE = "The service is unavailable; try again shortly.";
+
+/** The database (or the identity provider's keys) cannot be reached: retry later (HTTP 503). */
+export const serviceUnavailable = (requestId: string | undefined) =>
+  clientError("SERVICE_UNAVAILABLE", SERVICE_UNAVAILABLE_MESSAGE, requestId ? { requestId } : {});
+
+export const UNEXPECTED_ERROR_MESSAGE = "Unexpected error.";
+
+/** What the client sees of a bug: where it happened and the request id to quote, nothing more. */
+export const maskedError = (error: GraphQLError, requestId: string | undefined) =>
+  asClientFacing(error, new GraphQLError(UNEXPECTED_ERROR_MESSAGE, { extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }));
+
+// ---- Copies of graphql-js errors -------------------------------------------------------
+
+function rebuilt(
+  error: GraphQLError,
+  changes: { message: string; extensions: GraphQLErrorExtensions; originalError: Error | undefined },
+): GraphQLError {
+  return new GraphQLError(changes.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: changes.originalError,
+    extensions: changes.extensions,
+  });
+}
+
+/** The same error with more extensions (e.g. the code graphql-js did not give it). */
+export const withExtensions = (error: GraphQLError, extensions: GraphQLErrorExtensions) =>
+  rebuilt(error, { message: error.message, extensions: { ...error.extensions, ...extensions }, originalError: error.originalError });
+
+/** The same error, reworded (e.g. without a hint that gives the schema away). */
+export const withMessage = (error: GraphQLError, message: string) =>
+  rebuilt(error, { message, extensions: error.extensions, originalError: error.originalError });
+
+/**
+ * `facing`'s message and extensions at `error`'s place in the document. The original error is
+ * left behind: it may hold SQL or a stack, and without it later plugins see a client error.
+ */
+export const asClientFacing = (error: GraphQLError, facing: GraphQLError) =>
+  rebuilt(error, { message: facing.message, extensions: facing.extensions, originalError: undefined });
+
+// ---- Answers given before GraphQL runs -------------------------------------------------
+
+/**
+ * An HTTP response carrying `error` the way Yoga would send it: `{ errors: [...] }`, with the
+ * status from its extensions.http (which, as in Yoga's own answers, is not sent).
+ */
+export function errorResponse(error: GraphQLError, headers: Record<string, string> = {}): Response {
+  const { http, ...extensions } = error.extensions as { http?: { status?: number } };
+  return new Response(JSON.stringify({ errors: [{ message: error.message, extensions }] }), {
+    status: http?.status ?? 500,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** /ready's answer while the database does not answer (HTTP 503): a probe's body, not GraphQL. */
+export function notReadyResponse(reason: string): Response {
+  return new Response(JSON.stringify({ ready: false, reason }), {
+    status: 503,
+    headers: { "content-type": "application/json" },
+  });
+}

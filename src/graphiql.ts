@@ -3,17 +3,17 @@
 // so a newcomer can run a query at once. The token is signed once and renewed well before
 // it expires.
 import type { GraphiQLOptions } from "graphql-yoga";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
-import type { AppServices } from "./context.js";
+import type { Logger } from "pino";
 
 const RENEW_AFTER_MS = 60 * 60 * 1000; // the dev token lives 12 h
 
-export function graphiqlOptions(services: AppServices): () => Promise<GraphiQLOptions> {
+/** `devToken`: signs the demo user's token (src/auth/dev-token.ts); null when there is none. */
+export function graphiqlOptions(devToken: () => Promise<string | null>, logger: Logger): () => Promise<GraphiQLOptions> {
   let token: { value: string | null; signedAt: number } | null = null;
   return async () => {
     if (!token || Date.now() - token.signedAt > RENEW_AFTER_MS || token.value === null) {
-      const value = await devTokenForDemoUser(services).catch((error: unknown) => {
-        services.logger.warn({ err: error }, "no dev token for GraphiQL");
+      const value = await devToken().catch((error: unknown) => {
+        logger.warn({ err: error }, "no dev token for GraphiQL");
         return null;
       });
       token = { value, signedAt: Date.now() };

@@ -51,7 +51,7 @@ async function main() {
   const url = `http://localhost:${config.port}/graphql`;
   logger.info({ url, database: database.kind }, "serving");
   if (!config.isProduction) {
-    const token = await devTokenForDemoUser(services);
+    const token = await devTokenForDemoUser(services.tokens, database.prisma);
     console.log(`\nGraphiQL: ${url}`);
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }

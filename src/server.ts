@@ -18,7 +18,9 @@ import { withReadYourWrites } from "./db/read-replicas.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
 import { JobService } from "./jobs/job-service.js";
 import { graphiqlOptions } from "./graphiql.js";
+import { devTokenForDemoUser } from "./auth/dev-token.js";
 import { createLogger } from "./logger.js";
+import { notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
@@ -113,7 +115,9 @@ export function createApp(services: AppServices): App {
     },
     // Errors that are not GraphQLErrors become "Unexpected error." for the client.
     maskedErrors: true,
-    graphiql: config.isProduction ? false : graphiqlOptions(services),
+    graphiql: config.isProduction
+      ? false
+      : graphiqlOptions(() => devTokenForDemoUser(services.tokens, database.prisma), logger),
     // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
@@ -160,17 +164,19 @@ export function createApp(services: AppServices): App {
           try {
             await database.ping(config.readinessTimeoutMs);
           } catch (error) {
-            return new Response(JSON.stringify({ ready: false, reason: (error as Error).message }), {
-              status: 503,
-              headers: { "content-type": "application/json" },
-            });
+            return notReadyResponse((error as Error).message);
           }
         },
       }),
       useQueryLimits({ limits: config.limits, metrics: services.metrics }),
       useSchemaDisclosure({ introspection: config.introspection, fieldSuggestions: config.fieldSuggestions }),
       // Signed attachment links (GET /files/<id>): they carry their own authorization.
-      useFileDownloads(services),
+      useFileDownloads({
+        downloads: services.downloads,
+        storage: services.storage,
+        tenantClient: services.tenantClient,
+        logger,
+      }),
       // Multipart/form POSTs need a CSRF header, then stream their files (not buffered).
       useUploadCsrfPrevention(),
       useStreamingUploads({

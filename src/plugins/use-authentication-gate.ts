@@ -4,8 +4,11 @@
 // Subscriptions pass through onSubscribe here too (Yoga's onExecute does not see them).
 import type { Plugin } from "@envelop/core";
 import { type DocumentNode, type OperationDefinitionNode, Kind } from "graphql";
-import type { Context } from "../context.js";
+import type { Viewer } from "../auth/authenticate.js";
 import { unauthenticated } from "../errors.js";
+
+/** What the gate reads of the context (buildContext puts it there). */
+type AuthenticatedContext = { viewer: Viewer | null; authFailure: string | null };
 
 function isIntrospectionOnly(document: DocumentNode, operationName: string | null | undefined): boolean {
   const operations = document.definitions.filter(
@@ -21,10 +24,9 @@ function isIntrospectionOnly(document: DocumentNode, operationName: string | nul
   );
 }
 
-export function useAuthenticationGate(options: { allowAnonymousIntrospection: boolean }): Plugin<Context> {
-  const refusal = (context: Context) =>
-    unauthenticated(context.authFailure ?? "Authentication required: send Authorization: Bearer <token>.");
-  const allowed = (context: Context, document: DocumentNode, operationName?: string | null) =>
+export function useAuthenticationGate(options: { allowAnonymousIntrospection: boolean }): Plugin<AuthenticatedContext> {
+  const refusal = (context: AuthenticatedContext) => unauthenticated(context.authFailure ?? undefined);
+  const allowed = (context: AuthenticatedContext, document: DocumentNode, operationName?: string | null) =>
     context.viewer !== null ||
     (options.allowAnonymousIntrospection && isIntrospectionOnly(document, operationName));
   return {

@@ -1,21 +1,17 @@
 // Authenticates each GraphQL request once, in onRequest: ahead of the response cache, whose
 // session (and whose If-None-Match shortcut) runs before any context exists. The result is
-// kept per Request; buildContext reuses it instead of authenticating again. Whether the
-// request may run at all is decided later, by the authentication gate.
+// kept per Request (src/request/authentication.ts); buildContext, the rate limit and the
+// cache read it there instead of authenticating again. Whether the request may run at all is
+// decided later, by the authentication gate.
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AccessTokens } from "../auth/access-tokens.js";
-import { type Authentication, authenticate } from "../auth/authenticate.js";
+import { authenticate } from "../auth/authenticate.js";
 import type { VerifiedUserCache } from "../auth/user-cache.js";
+import { errorResponse, serviceUnavailable } from "../errors.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
-import { requestIdOf, requestLogger } from "./use-request-id.js";
-
-const authentications = new WeakMap<Request, Authentication>();
-
-/** What useAuthentication found for this request; undefined if it did not run for it. */
-export function authenticationOf(request: Request): Authentication | undefined {
-  return authentications.get(request);
-}
+import { setAuthentication } from "../request/authentication.js";
+import { requestIdOf, requestLogger } from "../request/request-id.js";
 
 export function useAuthentication(options: {
   graphqlEndpoint: string;
@@ -26,30 +22,17 @@ export function useAuthentication(options: {
 }): Plugin {
   const { graphqlEndpoint, tokens, prisma, users, logger } = options;
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, url, endResponse }) {
       if (url.pathname !== graphqlEndpoint) return;
       return authenticate(request.headers.get("authorization"), tokens, prisma, users).then(
         (authentication) => {
-          authentications.set(request, authentication);
+          setAuthentication(request, authentication);
         },
         (error: unknown) => {
           // The user lookup failed (database down): the request cannot be judged, so it gets
           // no answer but this one, and the cause goes to the log only.
           requestLogger(request, logger).error({ err: error }, "authentication failed");
-          const body = {
-            errors: [
-              {
-                message: "The service is unavailable; try again shortly.",
-                extensions: { code: "SERVICE_UNAVAILABLE", requestId: requestIdOf(request) },
-              },
-            ],
-          };
-          endResponse(
-            new fetchAPI.Response(JSON.stringify(body), {
-              status: 503,
-              headers: { "content-type": "application/json; charset=utf-8" },
-            }),
-          );
+          endResponse(errorResponse(serviceUnavailable(requestIdOf(request))));
         },
       );
     },

@@ -4,18 +4,12 @@
 // DATABASE_CONNECT_TIMEOUT_MS; the client learns to retry. A value PostgreSQL refuses as data
 // becomes BAD_USER_INPUT. The cause goes to the log with the request id. Runs before useUnexpectedErrorLogging, which
 // then leaves these (now client-facing) errors alone.
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { isDatabaseUnavailable, isInvalidInputValue } from "../db/database-faults.js";
-import { badUserInput, clientError } from "../errors.js";
-import { requestIdOf, requestLogger } from "./use-request-id.js";
-
-export const SERVICE_UNAVAILABLE_MESSAGE = "The service is unavailable; try again shortly.";
-
-export function serviceUnavailable(requestId: string | undefined): GraphQLError {
-  return clientError("SERVICE_UNAVAILABLE", SERVICE_UNAVAILABLE_MESSAGE, requestId ? { requestId } : {});
-}
+import { asClientFacing, badUserInput, serviceUnavailable } from "../errors.js";
+import { requestIdOf, requestLogger } from "../request/request-id.js";
 
 /** The client-facing error for a database error a client can be told about; null for bugs. */
 function clientFacingError(error: unknown, requestId: string | undefined): GraphQLError | null {
@@ -39,7 +33,7 @@ export function useDatabaseFaults(baseLogger: Logger): Plugin<{ request: Request
             const log = requestLogger(request, baseLogger);
             if (code === "SERVICE_UNAVAILABLE") log.error({ err: error.originalError, path: error.path }, "database unavailable");
             else log.info({ err: error.originalError, path: error.path }, "database refused an input value");
-            return new GraphQLError(facing.message, { nodes: error.nodes, path: error.path, extensions: facing.extensions });
+            return asClientFacing(error, facing);
           });
           if (replaced.some((error, index) => error !== result.errors![index])) setResult({ ...result, errors: replaced });
         },

@@ -4,8 +4,10 @@
 // link reveals nothing about which files exist.
 import { Readable } from "node:stream";
 import type { Plugin } from "graphql-yoga";
-import type { AppServices } from "../context.js";
-import { FILES_PATH } from "../storage/download-links.js";
+import type { Logger } from "pino";
+import type { TenantScopedClient } from "../db/tenant-scope.js";
+import { type DownloadLinks, FILES_PATH } from "../storage/download-links.js";
+import type { FileStorage } from "../storage/file-storage.js";
 import { contentDispositionAttachment } from "../storage/filename.js";
 import { isUuid } from "../uuid.js";
 
@@ -16,7 +18,12 @@ const notFound = () =>
     headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
   });
 
-type FileServices = Pick<AppServices, "downloads" | "storage" | "tenantClient" | "logger">;
+type FileServices = {
+  downloads: DownloadLinks;
+  storage: FileStorage;
+  tenantClient: (customerId: string) => TenantScopedClient;
+  logger: Logger;
+};
 
 async function serveFile(services: FileServices, url: URL, method: string): Promise<Response> {
   const attachmentId = url.pathname.slice(FILES_PATH.length);

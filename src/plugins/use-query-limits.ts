@@ -12,27 +12,8 @@ import type { GraphQLArmorCallbackConfiguration } from "@escape.tech/graphql-arm
 import type { GraphQLError, ParseOptions, Source, ValidationContext } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
-import { clientError } from "../errors.js";
+import { type QueryLimit, queryTooComplex } from "../errors.js";
 import type { Metrics } from "../metrics.js";
-
-export type QueryLimit = "tokens" | "depth" | "aliases" | "directives" | "cost" | "batch" | "body_size";
-
-const variableOf: Record<QueryLimit, string> = {
-  tokens: "MAX_QUERY_TOKENS",
-  depth: "MAX_QUERY_DEPTH",
-  aliases: "MAX_QUERY_ALIASES",
-  directives: "MAX_QUERY_DIRECTIVES",
-  cost: "MAX_QUERY_COST",
-  batch: "MAX_BATCH_OPERATIONS",
-  body_size: "MAX_REQUEST_BODY_BYTES",
-};
-
-export function queryTooComplex(limit: QueryLimit, message: string, httpStatus?: number): GraphQLError {
-  return clientError("QUERY_TOO_COMPLEX", `${message} (limit: ${variableOf[limit]})`, {
-    limit,
-    ...(httpStatus ? { http: { status: httpStatus } } : {}),
-  });
-}
 
 /** Armor's own errors say "Syntax Error: …" and carry no code: report ours instead. */
 function armorRefusal(limit: QueryLimit): GraphQLArmorCallbackConfiguration {

@@ -3,10 +3,11 @@
 // right after useAuthentication, whose verdict it reads (no SQL of its own), and before the
 // response cache, so cache hits count too.
 import type { Plugin } from "graphql-yoga";
+import { errorResponse, rateLimited } from "../errors.js";
 import type { Metrics } from "../metrics.js";
 import type { RateLimitSubject, RequestRateLimiter } from "../rate-limit/request-rate-limiter.js";
-import { authenticationOf } from "./use-authentication.js";
-import { requestIdOf } from "./use-request-id.js";
+import { authenticationOf } from "../request/authentication.js";
+import { requestIdOf } from "../request/request-id.js";
 
 type NodeServerContext = { req?: { socket?: { remoteAddress?: string } } };
 
@@ -33,7 +34,7 @@ export function useRateLimit(options: {
       : { kind: "address", address: clientAddress(request, serverContext, trustProxy) };
   };
   return {
-    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse }) {
       if (url.pathname !== graphqlEndpoint) return;
       const subject = subjectOf(request, serverContext);
       const verdict = await limiter.consume(subject);
@@ -41,25 +42,9 @@ export function useRateLimit(options: {
       const variable = subject.kind === "customer" ? "RATE_LIMIT_PER_MINUTE" : "RATE_LIMIT_ANONYMOUS_PER_MINUTE";
       metrics.refusals.inc({ limit: "rate" });
       metrics.errors.inc({ code: "RATE_LIMITED" });
-      const body = {
-        errors: [
-          {
-            message: `Too many requests: try again in ${verdict.retryAfterSeconds} s (limit: ${variable}).`,
-            extensions: {
-              code: "RATE_LIMITED",
-              retryAfterSeconds: verdict.retryAfterSeconds,
-              requestId: requestIdOf(request),
-            },
-          },
-        ],
-      };
       endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 429,
-          headers: {
-            "content-type": "application/json; charset=utf-8",
-            "retry-after": String(verdict.retryAfterSeconds),
-          },
+        errorResponse(rateLimited(verdict.retryAfterSeconds, variable, requestIdOf(request)), {
+          "retry-after": String(verdict.retryAfterSeconds),
         }),
       );
     },

@@ -3,20 +3,12 @@
 // graphql-js reports bad variable values (a wrong enum, a malformed DateTime, a missing
 // required variable) without one: the client's input is wrong, so they get BAD_USER_INPUT.
 // (Unexpected errors carry INTERNAL_SERVER_ERROR; every error this API raises has its own.)
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { withExtensions } from "../errors.js";
 
 const withCode = (error: GraphQLError) =>
-  error.extensions?.["code"] !== undefined
-    ? error
-    : new GraphQLError(error.message, {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        originalError: error.originalError,
-        extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
-      });
+  error.extensions?.["code"] !== undefined ? error : withExtensions(error, { code: "BAD_USER_INPUT" });
 
 export function useRequestErrorCodes(): Plugin {
   return {

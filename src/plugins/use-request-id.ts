@@ -1,11 +1,12 @@
 // Gives every request an id: the caller's `x-request-id` when it looks like one (a proxy or
 // the client chose it, so logs can be joined across services), a new UUID otherwise. The id
-// goes back in the response header and into a per-request logger, so every log line of the
-// request carries it; one access line is logged per request (no query string: it can hold
-// variables, i.e. personal data).
+// goes back in the response header and into a per-request logger (src/request/request-id.ts,
+// where the rest of the code reads both), so every log line of the request carries it; one
+// access line is logged per request (no query string: it can hold variables, i.e. personal data).
 import { randomUUID } from "node:crypto";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import { setRequestIdentity } from "../request/request-id.js";
 import { operationNameOf } from "./operation-name.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -22,18 +23,9 @@ function scopeOf(request: Request, baseLogger: Logger): RequestScope {
     const requestId = sent && acceptableRequestId.test(sent) ? sent : randomUUID();
     scope = { requestId, logger: baseLogger.child({ requestId }), startedAt: performance.now() };
     scopes.set(request, scope);
+    setRequestIdentity(request, scope);
   }
   return scope;
-}
-
-/** The request's id; undefined for a request this plugin never saw. */
-export function requestIdOf(request: Request): string | undefined {
-  return scopes.get(request)?.requestId;
-}
-
-/** A logger whose every line carries the request id (the base logger for unseen requests). */
-export function requestLogger(request: Request, baseLogger: Logger): Logger {
-  return scopeOf(request, baseLogger).logger;
 }
 
 export function useRequestId(baseLogger: Logger): Plugin {

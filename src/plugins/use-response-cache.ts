@@ -9,7 +9,7 @@ import type { Config } from "../config.js";
 import type { ResponseCache } from "../cache/response-cache.js";
 import { buildResponseCacheKey, type CacheSession, sessionPrefix } from "../cache/response-cache-key.js";
 import type { Metrics } from "../metrics.js";
-import { authenticationOf } from "./use-authentication.js";
+import { authenticationOf } from "../request/authentication.js";
 
 const servedFromCache = Symbol.for("servedFromResponseCache");
 

@@ -1,10 +1,10 @@
 // What the API tells strangers about its schema. In production (or with INTROSPECTION=off,
 // FIELD_SUGGESTIONS=off) introspection is refused even with a token, and "Did you mean …?" hints,
 // which spell out field, argument and enum names one guess at a time, are cut from errors.
-import { type ASTVisitor, type ExecutionResult, GraphQLError, type ValidationContext } from "graphql";
+import type { ASTVisitor, ExecutionResult, GraphQLError, ValidationContext } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
-import { clientError } from "../errors.js";
-import { authenticationOf } from "./use-authentication.js";
+import { forbidden, withMessage } from "../errors.js";
+import { authenticationOf } from "../request/authentication.js";
 
 const INTROSPECTION_FIELDS = new Set(["__schema", "__type"]);
 const suggestion = / ?Did you mean .+\?$/;
@@ -13,23 +13,13 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
   return {
     Field(node) {
       if (!INTROSPECTION_FIELDS.has(node.name.value)) return;
-      const error = clientError("FORBIDDEN", "Introspection is off on this server (INTROSPECTION).");
-      context.reportError(new GraphQLError(error.message, { nodes: [node], extensions: error.extensions }));
+      context.reportError(forbidden("Introspection is off on this server (INTROSPECTION).", [node]));
     },
   };
 }
 
 const withoutSuggestion = (error: GraphQLError) =>
-  suggestion.test(error.message)
-    ? new GraphQLError(error.message.replace(suggestion, ""), {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        originalError: error.originalError,
-        extensions: error.extensions,
-      })
-    : error;
+  suggestion.test(error.message) ? withMessage(error, error.message.replace(suggestion, "")) : error;
 
 export function useSchemaDisclosure(options: { introspection: boolean; fieldSuggestions: boolean }): Plugin {
   return {

@@ -2,12 +2,8 @@
 // one in src/storage, and drains the files no resolver read once the response is ready,
 // so the client gets its answer instead of a stalled upload.
 import type { Plugin } from "graphql-yoga";
-import {
-  type MultipartLimits,
-  MultipartSession,
-  parseMultipartUploadRequest,
-  uploadTooLarge,
-} from "../storage/multipart-upload-request.js";
+import { uploadTooLarge } from "../errors.js";
+import { type MultipartLimits, MultipartSession, parseMultipartUploadRequest } from "../storage/multipart-upload-request.js";
 
 const isMultipartPost = (request: Request) =>
   request.method === "POST" && (request.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");

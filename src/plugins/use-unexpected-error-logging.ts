@@ -5,9 +5,8 @@
 import { GraphQLError } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
-import { requestIdOf, requestLogger } from "./use-request-id.js";
-
-export const UNEXPECTED_ERROR_MESSAGE = "Unexpected error.";
+import { maskedError, withExtensions } from "../errors.js";
+import { requestIdOf, requestLogger } from "../request/request-id.js";
 
 /** A client-caused error is a GraphQLError all the way down; anything else is unexpected. */
 function isUnexpected(error: GraphQLError): boolean {
@@ -27,15 +26,7 @@ export function useUnexpectedErrorLogging(baseLogger: Logger): Plugin<{ request:
       if (!requestId || !result.errors.some(isMaskedWithoutId)) return;
       setResult({
         ...result,
-        errors: result.errors.map((error) =>
-          isMaskedWithoutId(error)
-            ? new GraphQLError(error.message, {
-                nodes: error.nodes,
-                path: error.path,
-                extensions: { ...error.extensions, requestId },
-              })
-            : error,
-        ),
+        errors: result.errors.map((error) => (isMaskedWithoutId(error) ? withExtensions(error, { requestId }) : error)),
       });
     },
     onExecute({ args }) {
@@ -50,11 +41,7 @@ export function useUnexpectedErrorLogging(baseLogger: Logger): Plugin<{ request:
             errors: result.errors.map((error) => {
               if (!isUnexpected(error)) return error;
               log.error({ err: error.originalError, path: error.path }, "unexpected error");
-              return new GraphQLError(UNEXPECTED_ERROR_MESSAGE, {
-                nodes: error.nodes,
-                path: error.path,
-                extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
-              });
+              return maskedError(error, requestId);
             }),
           });
         },

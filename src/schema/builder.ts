@@ -8,7 +8,7 @@ import type { Context } from "../context.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type PrismaTypes from "../generated/pothos-types.js";
 import { getDatamodel } from "../generated/pothos-types.js";
-import { queryTooComplex } from "../plugins/use-query-limits.js";
+import { queryTooComplex } from "../errors.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;

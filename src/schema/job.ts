@@ -37,8 +37,9 @@ builder.queryField("jobs", (t) =>
       description: "The caller's collection jobs, newest first.",
       args: { status: t.arg({ type: JobStatusEnum, required: false }) },
       resolve: async (_root, args, ctx, info) => {
-        requireViewer(ctx.viewer);
-        const request = keysetPageRequest(ctx, "jobs", args);
+        const viewer = requireViewer(ctx.viewer);
+        const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: "jobs" };
+        const request = keysetPageRequest(list, args);
         const { rows, totalCount } = await fetchJobPage(ctx.db, {
           status: args.status ?? null,
           request,
@@ -46,7 +47,7 @@ builder.queryField("jobs", (t) =>
         });
         for (const row of rows) ctx.loaders.jobById.prime(row.id, row);
         return {
-          ...keysetConnection(ctx, "jobs", rows, request, (row) => row.createdAt.toISOString()),
+          ...keysetConnection(list, rows, request, (row) => row.createdAt.toISOString()),
           totalCount,
         };
       },

@@ -35,15 +35,16 @@ builder.prismaObjectField("Record", "attachments", (t) =>
           // The contract pages attachments forwards only; say so rather than ignore them.
           throw badUserInput("Attachments page forwards only: use first and after.", "last");
         }
-        const kind = `attachments:${record.id}`;
-        const request = keysetPageRequest(ctx, kind, args);
+        const viewer = requireViewer(ctx.viewer);
+        const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: `attachments:${record.id}` };
+        const request = keysetPageRequest(list, args);
         const rows = await ctx.loaders.attachmentPages.load({
           recordId: record.id,
           limit: request.limit,
           after: request.after,
         });
         return {
-          ...keysetConnection(ctx, kind, rows, request, (row) => row.createdAt.toISOString()),
+          ...keysetConnection(list, rows, request, (row) => row.createdAt.toISOString()),
           recordId: record.id,
         };
       },
@@ -98,10 +99,10 @@ builder.queryField("records", (t) =>
         orderBy: t.arg({ type: RecordOrderEnum, required: false, defaultValue: "CREATED_DATE_DESC" }),
       },
       resolve: async (_root, args, ctx, info) => {
-        requireViewer(ctx.viewer);
+        const viewer = requireViewer(ctx.viewer);
         const order = args.orderBy ?? "CREATED_DATE_DESC";
-        const kind = `records:${order}`;
-        const request = keysetPageRequest(ctx, kind, args);
+        const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: `records:${order}` };
+        const request = keysetPageRequest(list, args);
         const { rows, totalCount } = await fetchRecordPage(ctx.db, {
           filter: args.filter ?? {},
           order,
@@ -111,7 +112,7 @@ builder.queryField("records", (t) =>
         for (const row of rows) ctx.loaders.recordById.prime(row.id, row);
         const sortColumn = recordOrders[order].column;
         return {
-          ...keysetConnection(ctx, kind, rows, request, (row) =>
+          ...keysetConnection(list, rows, request, (row) =>
             sortColumn === "createdDate" ? row.createdDate.toISOString() : row.referenceNumber,
           ),
           totalCount,

@@ -7,7 +7,7 @@ import { Readable, Transform } from "node:stream";
 import { Busboy } from "@fastify/busboy";
 import { GraphQLError } from "graphql";
 import type { GraphQLParams } from "graphql-yoga";
-import { badUserInput } from "../errors.js";
+import { badUserInput, malformedMultipartRequest, uploadTooLarge } from "../errors.js";
 import { IncomingUpload } from "./incoming-upload.js";
 
 export type MultipartLimits = {
@@ -19,13 +19,6 @@ export type MultipartLimits = {
   /** The whole body (files, fields and framing), counted as it streams: a chunked body has no Content-Length. */
   maxBodyBytes: number;
 };
-
-/** The same refusal as a too-large Content-Length (useStreamingUploads). */
-export function uploadTooLarge(maxFileBytes: number): GraphQLError {
-  return new GraphQLError(`The upload is larger than the limit of ${maxFileBytes} bytes (MAX_UPLOAD_BYTES).`, {
-    extensions: { code: "BAD_USER_INPUT", field: "file", http: { status: 413 } },
-  });
-}
 
 /** Passes the body on, failing once more than `maxBytes` went through (backpressure kept). */
 function countedBody(maxBytes: number, tooLarge: () => Error): Transform {
@@ -48,17 +41,11 @@ export class MultipartSession {
   }
 }
 
-function malformed(message: string): GraphQLError {
-  return new GraphQLError(`Invalid multipart request: ${message}`, {
-    extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
-  });
-}
-
 function parseJsonField(name: string, value: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw malformed(`the "${name}" field is not valid JSON.`);
+    throw malformedMultipartRequest(`the "${name}" field is not valid JSON.`);
   }
 }
 
@@ -67,24 +54,24 @@ function setAtPath(target: unknown, path: string, value: unknown): void {
   const keys = path.split(".");
   let current = target as Record<string, unknown>;
   for (const [index, key] of keys.entries()) {
-    if (key === "__proto__" || key === "constructor" || key === "prototype") throw malformed(`bad map path ${path}.`);
+    if (key === "__proto__" || key === "constructor" || key === "prototype") throw malformedMultipartRequest(`bad map path ${path}.`);
     if (index === keys.length - 1) {
       current[key] = value;
       return;
     }
     const next = current[key];
-    if (typeof next !== "object" || next === null) throw malformed(`map path ${path} does not exist in operations.`);
+    if (typeof next !== "object" || next === null) throw malformedMultipartRequest(`map path ${path} does not exist in operations.`);
     current = next as Record<string, unknown>;
   }
 }
 
 function attachUploads(operations: unknown, mapValue: unknown, session: MultipartSession): void {
   if (typeof mapValue !== "object" || mapValue === null || Array.isArray(mapValue)) {
-    throw malformed(`"map" must be an object of field name to paths.`);
+    throw malformedMultipartRequest(`"map" must be an object of field name to paths.`);
   }
   for (const [fieldName, paths] of Object.entries(mapValue)) {
     if (!Array.isArray(paths) || paths.length === 0 || !paths.every((path) => typeof path === "string")) {
-      throw malformed(`map entry "${fieldName}" must be a non-empty list of paths.`);
+      throw malformedMultipartRequest(`map entry "${fieldName}" must be a non-empty list of paths.`);
     }
     const upload = new IncomingUpload(fieldName);
     session.uploads.set(fieldName, upload);
@@ -128,12 +115,12 @@ export function parseMultipartUploadRequest(
     });
     parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
       try {
-        if (valueTruncated) throw malformed(`the "${name}" field is larger than ${limits.maxFieldBytes} bytes.`);
+        if (valueTruncated) throw malformedMultipartRequest(`the "${name}" field is larger than ${limits.maxFieldBytes} bytes.`);
         if (name === "operations") {
           operations = parseJsonField(name, value);
-          if (typeof operations !== "object" || operations === null) throw malformed(`"operations" must be an object or a list.`);
+          if (typeof operations !== "object" || operations === null) throw malformedMultipartRequest(`"operations" must be an object or a list.`);
         } else if (name === "map") {
-          if (operations === undefined) throw malformed(`"operations" must come before "map".`);
+          if (operations === undefined) throw malformedMultipartRequest(`"operations" must come before "map".`);
           attachUploads(operations, parseJsonField(name, value), session);
           settleParams();
         }
@@ -157,16 +144,16 @@ export function parseMultipartUploadRequest(
     });
     parser.on("filesLimit", () => failEverything(badUserInput(`At most ${limits.maxFiles} files per request.`, "file")));
     parser.on("finish", () => {
-      if (operations === undefined) return failEverything(malformed(`the "operations" field is missing.`));
+      if (operations === undefined) return failEverything(malformedMultipartRequest(`the "operations" field is missing.`));
       settleParams();
       // A file the map promised but the body never carried.
       for (const upload of session.uploads.values()) {
         upload.failed(badUserInput(`The file "${upload.fieldName}" is missing from the request.`, "file"));
       }
     });
-    parser.on("error", (error) => failEverything(error instanceof GraphQLError ? error : malformed(String((error as Error)?.message ?? error))));
+    parser.on("error", (error) => failEverything(error instanceof GraphQLError ? error : malformedMultipartRequest(String((error as Error)?.message ?? error))));
 
-    if (!request.body) return failEverything(malformed("the body is empty."));
+    if (!request.body) return failEverything(malformedMultipartRequest("the body is empty."));
     const body = Readable.from(request.body as unknown as AsyncIterable<Uint8Array>, { objectMode: false });
     const counted = countedBody(limits.maxBodyBytes, () => uploadTooLarge(limits.maxFileBytes));
     // Errors of the body (client gone, too many bytes) end every waiting stream.
