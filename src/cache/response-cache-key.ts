@@ -1,7 +1,8 @@
 // Response cache keys carry the session and what the operation reads beyond the entities it
 // shows (record lists, statistics), in the clear, so that the store (tenant-tagged-cache.ts) can
 // tag each cached response for invalidation without seeing the request, and so that an
-// If-None-Match can be checked against the caller's own session. The key reaches the client only as the ETag of its own responses.
+// If-None-Match can be checked against the caller's own session. The key reaches the client
+// only as the ETag of its own responses.
 import { createHash } from "node:crypto";
 import { Kind, type OperationDefinitionNode, parse } from "graphql";
 

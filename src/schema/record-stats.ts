@@ -73,7 +73,7 @@ const RecordStatsRef = builder.objectRef<RecordStats>("RecordStats").implement({
     }),
     attachmentCount: t.exposeInt("attachmentCount", { description: "All the customer's attachments." }),
     attachmentBytes: t.exposeFloat("attachmentBytes", {
-      description: "Their total size in bytes (a Float: it outgrows Int; exact up to 2^53).",
+      description: "The total size of the customer's attachments in bytes (a Float: it outgrows Int; exact up to 2^53).",
     }),
     jobsByStatus: t.field({
       type: [JobStatusCount],
