@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { seedBulkRecords } from "../prisma/seed.js";
-import type { JobStatus } from "../src/generated/prisma/client.js";
+import { JobStatus } from "../src/generated/prisma/client.js";
 import { removeFinishedJobs } from "../src/jobs/job-cleanup.js";
 import { formatYearMonth, monthOf } from "../src/stats/month-range.js";
 import { groupBySnapshot, leftoverDeltas, rollupSnapshot } from "./helpers/record-stats-oracle.js";
@@ -71,9 +71,9 @@ afterAll(() => t.close());
 const stats = (token: string, filter?: Record<string, unknown>) =>
   t.gql(STATS_QUERY, { token, variables: filter ? { filter } : {} });
 
-const zeroJobs = { QUEUED: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 };
-const jobsByStatus = (counts: Partial<typeof zeroJobs>) =>
-  Object.entries({ ...zeroJobs, ...counts }).map(([status, count]) => ({ status, count }));
+/** Every status, in the enum's order, with these counts (the others 0). */
+const jobsByStatus = (counts: Partial<Record<JobStatus, number>>) =>
+  Object.values(JobStatus).map((status) => ({ status, count: counts[status] ?? 0 }));
 
 describe("what it answers", () => {
   test("records by category and by month, attachments, jobs by status, for the range asked", async () => {
