@@ -59,15 +59,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+// adapter-pg gives some class-22 states a kind of their own instead of "postgres".
+const adapterInvalidValueKinds = new Set(["LengthMismatch", "ValueOutOfRange", "InvalidInputValue"]);
+
 /**
  * True when PostgreSQL refused a value as data (SQLSTATE class 22: a NUL byte in text, a
- * number or date out of range): the input was bad, and the client should hear so.
+ * number or date out of range; or 23514, a CHECK constraint such as the record date range):
+ * the input was bad, and the client should hear so.
  */
 export function isInvalidInputValue(error: unknown): boolean {
   for (const fields of errorChain(error)) {
-    if (stringOf(fields.kind) === "postgres" && /^22/.test(stringOf(fields.originalCode) ?? stringOf(fields.code) ?? "")) {
-      return true;
-    }
+    const kind = stringOf(fields.kind);
+    if (kind && adapterInvalidValueKinds.has(kind)) return true;
+    const state = stringOf(fields.originalCode) ?? stringOf(fields.code) ?? "";
+    if (kind === "postgres" && (/^22/.test(state) || state === "23514")) return true;
   }
   return false;
 }

@@ -7,7 +7,13 @@ import { badUserInput, notFound } from "../errors.js";
 import type { Context } from "../context.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
-import { categoryCodeRule, referenceNumberRule, titleRule } from "../records/record-field-rules.js";
+import {
+  categoryCodeRule,
+  RECORD_DATE_RANGE_TEXT,
+  recordDateRule,
+  referenceNumberRule,
+  titleRule,
+} from "../records/record-field-rules.js";
 import { validateInput } from "./input-validation.js";
 import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
 import { RecordRef } from "./record.js";
@@ -17,7 +23,7 @@ const recordFields = {
   referenceNumber: referenceNumberRule,
   categoryCode: categoryCodeRule,
   title: titleRule,
-  createdDate: z.date(),
+  createdDate: recordDateRule,
 };
 
 const createRecordSchema = z.object({ ...recordFields, createdDate: recordFields.createdDate.optional() });
@@ -32,7 +38,11 @@ const CreateRecordInput = builder.inputType("CreateRecordInput", {
     referenceNumber: t.string({ required: true }),
     categoryCode: t.string({ required: true }),
     title: t.string({ required: true }),
-    createdDate: t.field({ type: "DateTime", required: false, description: "Defaults to now." }),
+    createdDate: t.field({
+      type: "DateTime",
+      required: false,
+      description: `Defaults to now. Allowed ${RECORD_DATE_RANGE_TEXT}.`,
+    }),
   }),
 });
 
@@ -42,7 +52,7 @@ const UpdateRecordInput = builder.inputType("UpdateRecordInput", {
     referenceNumber: t.string({ required: false }),
     categoryCode: t.string({ required: false }),
     title: t.string({ required: false }),
-    createdDate: t.field({ type: "DateTime", required: false }),
+    createdDate: t.field({ type: "DateTime", required: false, description: `Allowed ${RECORD_DATE_RANGE_TEXT}.` }),
   }),
 });
 

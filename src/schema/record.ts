@@ -1,11 +1,14 @@
 // The Record type, its attachments, and the record queries.
 import { requireViewer } from "../auth/permissions.js";
+import { z } from "zod";
 import { badUserInput } from "../errors.js";
 import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
 import { MAX_PAGE_SIZE, pageComplexity } from "../pagination/page-request.js";
 import { fetchRecordPage, recordOrders } from "../queries/records-page.js";
+import { RECORD_DATE_RANGE_TEXT, recordDateRule } from "../records/record-field-rules.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
+import { validateInput } from "./input-validation.js";
 import { selectsField } from "./selection.js";
 
 export const RecordRef = builder.prismaNode("Record", {
@@ -83,9 +86,18 @@ const RecordOrderEnum = builder.enumType("RecordOrder", {
 const RecordFilterInput = builder.inputType("RecordFilter", {
   fields: (t) => ({
     categoryCode: t.string({ required: false }),
-    createdAfter: t.field({ type: "DateTime", required: false, description: "Inclusive." }),
-    createdBefore: t.field({ type: "DateTime", required: false, description: "Exclusive." }),
+    createdAfter: t.field({ type: "DateTime", required: false, description: `Inclusive. Allowed ${RECORD_DATE_RANGE_TEXT}.` }),
+    createdBefore: t.field({ type: "DateTime", required: false, description: `Exclusive. Allowed ${RECORD_DATE_RANGE_TEXT}.` }),
   }),
+});
+
+// A filter date is a record date: outside the range no record can match, and saying so
+// beats an empty page the client cannot tell from "no records".
+const recordFilterSchema = z.object({
+  filter: z
+    .object({ createdAfter: recordDateRule.nullish(), createdBefore: recordDateRule.nullish() })
+    .passthrough()
+    .nullish(),
 });
 
 builder.queryField("records", (t) =>
@@ -103,6 +115,7 @@ builder.queryField("records", (t) =>
         const order = args.orderBy ?? "CREATED_DATE_DESC";
         const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: `records:${order}` };
         const request = keysetPageRequest(list, args);
+        validateInput(recordFilterSchema, { filter: args.filter });
         const { rows, totalCount } = await fetchRecordPage(ctx.db, {
           filter: args.filter ?? {},
           order,

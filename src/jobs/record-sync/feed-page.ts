@@ -2,7 +2,7 @@
 // sync (the feed is broken); a record that is invalid is rejected, counted and reported,
 // and the rest of the page goes on.
 import { z } from "zod";
-import { categoryCodeRule, referenceNumberRule, titleRule } from "../../records/record-field-rules.js";
+import { categoryCodeRule, recordDateRule, referenceNumberRule, titleRule } from "../../records/record-field-rules.js";
 import { PermanentJobError } from "../job-errors.js";
 
 // Record fields follow the same rules as createRecord (src/records/record-field-rules.ts).
@@ -21,7 +21,8 @@ const feedRecordSchema = z.object({
   title: titleRule,
   createdDate: z.iso
     .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
-    .transform((value) => new Date(value)),
+    .transform((value) => new Date(value))
+    .pipe(recordDateRule),
   attachments: z
     .array(feedAttachmentSchema)
     .max(100, "at most 100 per record")
