@@ -75,6 +75,14 @@ export function rateLimited(retryAfterSeconds: number, variable: string, request
   });
 }
 
+/** Past JOB_SUBSCRIPTIONS_PER_CUSTOMER open jobUpdated subscriptions (HTTP 429). */
+export const tooManySubscriptions = (perCustomer: number) =>
+  clientError(
+    "RATE_LIMITED",
+    `Too many open jobUpdated subscriptions: your organisation may hold ${perCustomer} at once; close one first (limit: JOB_SUBSCRIPTIONS_PER_CUSTOMER).`,
+    { limit: "JOB_SUBSCRIPTIONS_PER_CUSTOMER", max: perCustomer },
+  );
+
 // ---- Uploads ---------------------------------------------------------------------------
 
 /** Too large, whether told by Content-Length or counted as the body streams (HTTP 413). */
@@ -145,6 +153,16 @@ export function errorResponse(error: GraphQLError, headers: Record<string, strin
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 }
+
+/** A path the server does not serve (src/http/routes.ts), or a download link that is not valid. */
+export const notFoundResponse = () =>
+  new Response("Not found.\n", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+
+export const methodNotAllowedResponse = (allow: string) =>
+  new Response(null, { status: 405, headers: { allow } });
 
 /** /ready's answer while the database does not answer (HTTP 503): a probe's body, not GraphQL. */
 export function notReadyResponse(reason: string): Response {
