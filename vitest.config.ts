@@ -12,6 +12,8 @@ export default defineConfig({
     // Each file gets its own database (a clone of a migrated one), so files run in parallel.
     pool: "forks",
     testTimeout: 30_000,
+    // No .env of the developer's reaches the tests or the processes they start (src/env-file.ts).
+    env: { ENV_FILE: "" },
     hookTimeout: 60_000,
   },
 });

@@ -13,10 +13,14 @@ import path from "node:path";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { AccessTokens } from "../src/auth/access-tokens.js";
 import { loadConfig } from "../src/config.js";
+import { loadEnvFile } from "../src/env-file.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { buildApi, startScriptCommand, startServer } from "./servers.js";
 import { benchDir } from "./settings.js";
+
+// Settings from .env (src/env-file.ts), before any of them is read.
+loadEnvFile();
 
 const databaseUrl = process.env.LOAD_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) {

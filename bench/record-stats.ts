@@ -12,6 +12,7 @@ import path from "node:path";
 import { insertBulkRecordsFor } from "../prisma/seed.js";
 import { AccessTokens } from "../src/auth/access-tokens.js";
 import { loadConfig } from "../src/config.js";
+import { loadEnvFile } from "../src/env-file.js";
 import type { Database } from "../src/db/database.js";
 import { openDatabase } from "../src/db/database.js";
 import { inScriptTransaction } from "../src/db/sql-script-runner.js";
@@ -33,6 +34,9 @@ import {
 import { markdownTable } from "./markdown-table.js";
 import { type BenchCustomer, prepareBenchData } from "./seed-bench-data.js";
 import { benchDir, positiveInt, projectDir, readSettings } from "./settings.js";
+
+// Settings from .env (src/env-file.ts), before any of them is read.
+loadEnvFile();
 
 const log = (line: string) => console.log(`[bench:stats] ${line}`);
 

@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { AccessTokens } from "../src/auth/access-tokens.js";
 import { loadConfig } from "../src/config.js";
+import { loadEnvFile } from "../src/env-file.js";
 import { openDatabase } from "../src/db/database.js";
 import { benchRequestBody, firstDifference } from "./query.js";
 import {
@@ -32,6 +33,9 @@ import { readSettings, SUGGESTED_DATABASE_URL, benchDir } from "./settings.js";
 import { countStatements, type StatementCase, type StatementCount } from "./statements.js";
 import { runWrk, type WrkResult, wrkVersion } from "./wrk.js";
 import { commandLine, postgresVersion } from "./environment.js";
+
+// Settings from .env (src/env-file.ts), before any of them is read.
+loadEnvFile();
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 

@@ -224,6 +224,13 @@ function readEnvironment(schema: z.ZodType, environment: NodeJS.ProcessEnv, at: 
   throw new Error(`config: the setting ${at.join(".")} names no environment variable`);
 }
 
+/** Every environment variable the configuration reads (.env.example and the README list the same). */
+export function configVariables(): string[] {
+  const sources = new Map<string, string>();
+  readEnvironment(configSchema, {}, [], sources);
+  return [...sources.values()];
+}
+
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const sources = new Map<string, string>();
   const parsed = configSchema.safeParse(readEnvironment(configSchema, environment, [], sources));

@@ -1,8 +1,9 @@
-// What both entry points (npm start, npm run worker) do around their work: run once on
-// SIGTERM/SIGINT a shutdown that releases everything, then exit 0; and exit 1 with a
-// readable message when starting fails (a configuration error without a stack).
+// What both entry points (npm start, npm run worker) do around their work: read the .env file,
+// run once on SIGTERM/SIGINT a shutdown that releases everything, then exit 0; and exit 1 with
+// a readable message when starting fails (a configuration error without a stack).
 import type { Logger } from "pino";
 import { ConfigError } from "./config.js";
+import { loadEnvFile } from "./env-file.js";
 
 export function shutDownOnSignal(logger: Logger, shutDown: () => Promise<void>): void {
   let stopping = false;
@@ -23,7 +24,10 @@ export function shutDownOnSignal(logger: Logger, shutDown: () => Promise<void>):
 }
 
 export function runEntryPoint(main: () => Promise<void>): void {
-  main().catch((error) => {
+  (async () => {
+    loadEnvFile();
+    await main();
+  })().catch((error) => {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });

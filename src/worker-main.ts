@@ -1,9 +1,9 @@
 // `npm run worker`: the job worker alone, for running workers as separate processes. Any
 // number may run against one PostgreSQL. On SIGTERM/SIGINT it stops taking jobs, lets each
 // running job reach its next page boundary (checkpointed, back to the queue) and exits.
-import { loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
 import { runEntryPoint, shutDownOnSignal } from "./process-lifecycle.js";
-import { openDatabase } from "./db/database.js";
+import { missingEmbeddedDatabaseMessage, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { JobService } from "./jobs/job-service.js";
 import { startJobWorker } from "./jobs/worker.js";
@@ -13,6 +13,9 @@ import { createLogger } from "./logger.js";
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel).child({ role: "worker" });
+  // A worker alone on a new, empty embedded database would wait for jobs nobody can send.
+  const missing = missingEmbeddedDatabaseMessage(config);
+  if (missing) throw new ConfigError(`worker: ${missing}`);
   const database = await openDatabase(config);
   if (database.kind === "embedded-client") {
     await database.close();

@@ -8,5 +8,5 @@ await runCommand("db:migrate", async () => {
     for (const name of applied) console.log(`applied ${name}`);
     if (applied.length === 0) console.log(`database is up to date (${describeDatabase(config, db)})`);
     else console.log(`${applied.length} migration(s) applied to ${describeDatabase(config, db)}`);
-  });
+  }, { createEmbedded: true });
 });

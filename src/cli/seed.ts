@@ -39,5 +39,5 @@ await runCommand("db:seed", async () => {
         ? `Seeded the demo data into ${target}: customers acme, globex; users ${users}`
         : `${target} already has customers; demo data not seeded (only an empty database is seeded)`,
     );
-  });
+  }, { createEmbedded: true });
 });

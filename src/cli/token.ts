@@ -23,6 +23,6 @@ await runCommand("token", async () => {
       audience: config.jwt.audience,
     });
     return tokens.sign({ userId: user.id, customerId: user.customerId }, values.expires);
-  });
+  }, { createEmbedded: false });
   console.log(token);
 });

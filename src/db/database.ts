@@ -57,8 +57,31 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions 
   return openEmbeddedFolder(config.dataDir);
 }
 
+/** Where the embedded database of DATA_DIR lives. */
+export const embeddedDatabaseFolder = (dataDir: string) => path.join(dataDir, "pgdata");
+
+/** True when DATA_DIR holds an initialized embedded database (or a server holds it). */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return (
+    fs.existsSync(path.join(embeddedDatabaseFolder(dataDir), "PG_VERSION")) || readEmbeddedServerLock(dataDir) !== undefined
+  );
+}
+
+/**
+ * Commands that only use a database (token, worker) must not create an empty one in a folder
+ * that is not the server's: the message a user sees instead, naming the folder and DATA_DIR.
+ */
+export function missingEmbeddedDatabaseMessage(config: Config): string | undefined {
+  if (config.database.url || embeddedDatabaseExists(config.dataDir)) return undefined;
+  return (
+    `there is no embedded database in ${embeddedDatabaseFolder(config.dataDir)} ` +
+    `(DATA_DIR=${config.dataDir}). Set DATA_DIR (in the environment or .env) to the folder the server ` +
+    "uses, or DATABASE_URL for PostgreSQL; to create one here: npm run db:seed (or npm start)"
+  );
+}
+
 async function openEmbeddedFolder(dataDir: string): Promise<Database> {
-  const folder = path.join(dataDir, "pgdata");
+  const folder = embeddedDatabaseFolder(dataDir);
   fs.mkdirSync(folder, { recursive: true });
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
