@@ -111,6 +111,8 @@ const settingsSchema = z.object({
     /** How long a silent worker keeps its job before another takes it up (pg-boss heartbeats: 10 s is its minimum). */
     leaseSeconds: fromEnv("JOB_LEASE_SECONDS", integer(15, 10)),
     retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
+    /** Open jobUpdated subscriptions one customer may hold on one API instance. */
+    subscriptionsPerCustomer: fromEnv("JOB_SUBSCRIPTIONS_PER_CUSTOMER", integer(50, 1)),
     pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
     /** The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own). */
     queueSchema: fromEnv(

@@ -75,6 +75,14 @@ export function rateLimited(retryAfterSeconds: number, variable: string, request
   });
 }
 
+/** Past JOB_SUBSCRIPTIONS_PER_CUSTOMER open jobUpdated subscriptions (HTTP 429). */
+export const tooManySubscriptions = (perCustomer: number) =>
+  clientError(
+    "RATE_LIMITED",
+    `Too many open jobUpdated subscriptions: your organisation may hold ${perCustomer} at once; close one first (limit: JOB_SUBSCRIPTIONS_PER_CUSTOMER).`,
+    { limit: "JOB_SUBSCRIPTIONS_PER_CUSTOMER", max: perCustomer },
+  );
+
 // ---- Uploads ---------------------------------------------------------------------------
 
 /** Too large, whether told by Content-Length or counted as the body streams (HTTP 413). */

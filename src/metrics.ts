@@ -2,6 +2,10 @@
 // instances in one process). Every name starts with testapp_.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "./db/database.js";
+import type { QueueBacklog } from "./jobs/job-backlog.js";
+
+/** Where the backlog gauges read from on each scrape, and the queues that report 0 when empty. */
+export type JobBacklogSource = { read(): Promise<QueueBacklog[]>; queues: readonly string[] };
 
 const PREFIX = "testapp_";
 // Operation names come from clients: cap how many distinct ones become label values.
@@ -59,8 +63,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(database: Database) {
+  constructor(database: Database, jobBacklog?: JobBacklogSource) {
     database.statements.onStatement(() => this.sqlStatements.inc());
+    if (jobBacklog) this.registerJobBacklog(jobBacklog);
     // Read at scrape time; the embedded database has no pool (one backend): it reports 0.
     new Gauge({
       name: `${PREFIX}db_pool_connections_in_use`,
@@ -80,6 +85,42 @@ export class Metrics {
     });
     // Process memory, CPU, event loop lag, GC (testapp_process_*, testapp_nodejs_*).
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /**
+   * testapp_jobs_queued and testapp_jobs_queued_oldest_age_seconds, per queue (label `kind`),
+   * both from one statement per scrape. When the statement fails the gauges have no samples:
+   * an alarm on their absence fires, where zeros would read as "no backlog".
+   */
+  private registerJobBacklog(source: JobBacklogSource): void {
+    // A scrape calls every collect() before any of them awaits: the second gauge's read joins the
+    // first's statement in flight, and the next scrape starts a new one.
+    let reading: Promise<QueueBacklog[] | null> | null = null;
+    const read = () =>
+      (reading ??= source
+        .read()
+        .catch(() => null)
+        .finally(() => (reading = null)));
+    const gauge = (name: string, help: string, value: (backlog: QueueBacklog) => number) =>
+      new Gauge({
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames: ["kind"] as const,
+        registers: [this.registry],
+        async collect() {
+          const backlog = await read();
+          this.reset();
+          if (!backlog) return;
+          for (const queue of source.queues) this.set({ kind: queue }, 0);
+          for (const each of backlog) this.set({ kind: each.queue }, value(each));
+        },
+      });
+    gauge("jobs_queued", "Jobs ready to run that no worker has taken yet, by queue.", (each) => each.queued);
+    gauge(
+      "jobs_queued_oldest_age_seconds",
+      "How long the oldest ready job of each queue has waited for a worker (0: none waiting).",
+      (each) => each.oldestAgeSeconds,
+    );
   }
 
   /** The label for a client-sent operation name: bounded in shape and in number. */

@@ -17,6 +17,8 @@ import type { Database } from "./db/database.js";
 import { withReadYourWrites } from "./db/read-replicas.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
 import { JobService } from "./jobs/job-service.js";
+import { readJobBacklog } from "./jobs/job-backlog.js";
+import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
 import { devTokenForDemoUser } from "./auth/dev-token.js";
 import { createLogger } from "./logger.js";
@@ -82,7 +84,10 @@ export function createServices(
       logger,
       createNotifications,
     }),
-    metrics: new Metrics(database),
+    metrics: new Metrics(database, {
+      read: () => readJobBacklog(database.prisma, config.jobs.queueSchema),
+      queues: JOB_QUEUES,
+    }),
     rateLimiter: RequestRateLimiter.create(config, logger),
     storage,
     downloads: new DownloadLinks(

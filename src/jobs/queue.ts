@@ -11,6 +11,8 @@ export const RECORD_SYNC_QUEUE = "record-sync";
 /** pg-boss moves a sync here when it gives up by itself (its workers kept dying). */
 export const RECORD_SYNC_GAVE_UP_QUEUE = "record-sync-gave-up";
 export const JOB_CLEANUP_QUEUE = "job-cleanup";
+/** Every queue this application uses (the backlog metrics report each, 0 when empty). */
+export const JOB_QUEUES = [RECORD_SYNC_QUEUE, RECORD_SYNC_GAVE_UP_QUEUE, JOB_CLEANUP_QUEUE] as const;
 
 export type RecordSyncMessage = { jobId: string; customerId: string };
 
