@@ -154,6 +154,16 @@ export function errorResponse(error: GraphQLError, headers: Record<string, strin
   });
 }
 
+/** A path the server does not serve (src/http/routes.ts), or a download link that is not valid. */
+export const notFoundResponse = () =>
+  new Response("Not found.\n", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+
+export const methodNotAllowedResponse = (allow: string) =>
+  new Response(null, { status: 405, headers: { allow } });
+
 /** /ready's answer while the database does not answer (HTTP 503): a probe's body, not GraphQL. */
 export function notReadyResponse(reason: string): Response {
   return new Response(JSON.stringify({ ready: false, reason }), {

@@ -28,6 +28,8 @@ import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
 import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
 import { useMetrics } from "./plugins/use-metrics.js";
+import { onlyAt, UNREACHABLE_ENDPOINT, useExactRoutes } from "./plugins/use-exact-routes.js";
+import { GRAPHQL_PATH, READY_PATH } from "./http/routes.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
@@ -46,6 +48,7 @@ import { DownloadSigner } from "./storage/download-signature.js";
 import { useFileDownloads } from "./plugins/use-file-downloads.js";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
 import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
+import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
 
 export function createServices(
   config: Config,
@@ -105,12 +108,15 @@ const uploadBodyLimit = (config: Config) => config.files.maxUploadBytes + UPLOAD
 
 export type App = YogaServerInstance<Record<string, never>, RequestContext>;
 
-export function createApp(services: AppServices): App {
+/** `stopping`: aborted when the process shuts down; open subscriptions then complete at once. */
+export function createApp(services: AppServices, options: { stopping?: AbortSignal } = {}): App {
   const { config, database, logger } = services;
-  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, never>, RequestContext>({
     schema,
-    graphqlEndpoint,
+    // Which paths exist is decided by useExactRoutes (src/http/routes.ts), not by Yoga's
+    // looser matching; its liveness check would answer /x/health, so it is pointed nowhere.
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: UNREACHABLE_ENDPOINT,
     context: ({ request }) => buildContext(services, request),
     logging: {
       debug: (...args) => logger.debug(args),
@@ -136,9 +142,10 @@ export function createApp(services: AppServices): App {
     extraParamNames: ["documentId"],
     batching: config.limits.maxBatchOperations > 0 ? { limit: config.limits.maxBatchOperations } : false,
     // The order is deliberate; each step relies on the ones before it:
-    //  1. request id: every later log line and error of the request carries it.
+    //  1. request id: every later log line and error of the request carries it. Then the
+    //     routes: a path that is not exactly one of ours is 404 (and /health is answered).
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
-    //  3. readiness (/ready; liveness /health is Yoga's own, ahead of all of these).
+    //  3. readiness (/ready).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
     //     aliases and directives at parse/validation (QUERY_TOO_COMPLEX; cost needs the
     //     variables and is checked when execution starts, src/schema/builder.ts). With them,
@@ -159,12 +166,14 @@ export function createApp(services: AppServices): App {
     //  7. authentication gate: refuses unauthenticated operations before execution.
     //  8. with ROW_LEVEL_SECURITY=on, a query's reads share one tenant transaction; last, so
     //     that it wraps only the execution itself (a cache hit never opens one).
+    //  9. subscriptions complete when the process shuts down (SIGTERM), so they never hold the drain.
     //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
       useRequestId(logger),
-      useMetrics({ metrics: services.metrics, endpoint: "/metrics", graphqlEndpoint }),
-      useReadinessCheck({
-        endpoint: "/ready",
+      useExactRoutes(),
+      useMetrics({ metrics: services.metrics }),
+      onlyAt("ready", useReadinessCheck({
+        endpoint: READY_PATH,
         check: async () => {
           try {
             await database.ping(config.readinessTimeoutMs);
@@ -172,7 +181,7 @@ export function createApp(services: AppServices): App {
             return notReadyResponse((error as Error).message);
           }
         },
-      }),
+      })),
       useQueryLimits({ limits: config.limits, metrics: services.metrics }),
       useSchemaDisclosure({ introspection: config.introspection, fieldSuggestions: config.fieldSuggestions }),
       // Signed attachment links (GET /files/<id>): they carry their own authorization.
@@ -191,14 +200,12 @@ export function createApp(services: AppServices): App {
         maxBodyBytes: uploadBodyLimit(config),
       }),
       useAuthentication({
-        graphqlEndpoint,
         tokens: services.tokens,
         prisma: database.prisma,
         users: services.users,
         logger,
       }),
       useRateLimit({
-        graphqlEndpoint,
         limiter: services.rateLimiter,
         metrics: services.metrics,
         trustProxy: config.rateLimit.trustProxy,
@@ -217,6 +224,7 @@ export function createApp(services: AppServices): App {
       useRequestErrorCodes(),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
       ...(config.rowLevelSecurity ? [useTenantReadSessions()] : []),
+      ...(options.stopping ? [useSubscriptionShutdown(options.stopping)] : []),
     ],
   });
 }
@@ -228,6 +236,16 @@ export function createApp(services: AppServices): App {
  * without a scope would only lose their reads to the primary, never read stale.)
  */
 export function createHttpServer(app: App, options: { readReplicas?: boolean } = {}): Server {
-  if (!options.readReplicas) return createServer(app);
-  return createServer((request, response) => withReadYourWrites(() => app(request, response)));
+  const handle: typeof app.requestListener = options.readReplicas
+    ? (request, response) => withReadYourWrites(() => app(request, response))
+    : app;
+  return createServer((request, response) => {
+    // Origin-form targets only (/path?query). An absolute-form one (http://host/path) made the
+    // URL the adapter builds from Host + target unparsable: a 500 for a client's mistake.
+    if (!request.url?.startsWith("/")) {
+      response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad request target.\n");
+      return;
+    }
+    return handle(request, response);
+  });
 }

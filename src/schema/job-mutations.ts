@@ -6,6 +6,7 @@ import { requireWriter } from "../auth/permissions.js";
 import { badUserInput, notFound } from "../errors.js";
 import { checkFeedUrl } from "../jobs/allowed-hosts.js";
 import { IdempotencyConflict } from "../jobs/job-service.js";
+import { storableText } from "../records/record-field-rules.js";
 import type { CollectionJob } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
@@ -27,9 +28,8 @@ const CancelJobInput = builder.inputType("CancelJobInput", {
 });
 
 const syncRecordsSchema = z.object({
-  sourceUrl: z.string().trim().min(1, "must not be empty").max(2_000, "must be at most 2000 characters"),
-  idempotencyKey: z
-    .string()
+  sourceUrl: storableText().trim().min(1, "must not be empty").max(2_000, "must be at most 2000 characters"),
+  idempotencyKey: storableText()
     .trim()
     .min(1, "must not be empty")
     .max(200, "must be at most 200 characters")
