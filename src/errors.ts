@@ -92,6 +92,10 @@ export const uploadTooLarge = (maxFileBytes: number) =>
     http: { status: 413 },
   });
 
+/** The GraphQL parameters themselves are malformed (a query that is not a string, …): HTTP 400. */
+export const malformedRequest = (problem: string) =>
+  clientError("BAD_USER_INPUT", `Invalid GraphQL request: ${problem}`, { http: { status: 400 } });
+
 export const malformedMultipartRequest = (problem: string) =>
   clientError("BAD_USER_INPUT", `Invalid multipart request: ${problem}`, { http: { status: 400 } });
 

@@ -34,10 +34,11 @@ import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
 import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
-import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
+import { maskUnexpectedError, useUnexpectedErrorLogging, yogaLogging } from "./plugins/use-unexpected-error-logging.js";
 import { useDatabaseFaults } from "./plugins/use-database-faults.js";
 import { useQueryLimits } from "./plugins/use-query-limits.js";
 import { useRateLimit } from "./plugins/use-rate-limit.js";
+import { useRequestParamsCheck } from "./plugins/use-request-params-check.js";
 import { usePersistedOperationsAllowList } from "./plugins/use-persisted-operations.js";
 import { useSchemaDisclosure } from "./plugins/use-schema-disclosure.js";
 import { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
@@ -116,14 +117,10 @@ export function createApp(services: AppServices): App {
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: UNREACHABLE_ENDPOINT,
     context: ({ request }) => buildContext(services, request),
-    logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
-    },
-    // Errors that are not GraphQLErrors become "Unexpected error." for the client.
-    maskedErrors: true,
+    logging: yogaLogging(logger),
+    // Errors that are not GraphQLErrors become "Unexpected error." for the client; the cause
+    // is logged with the request id by useUnexpectedErrorLogging.
+    maskedErrors: { maskError: maskUnexpectedError },
     graphiql: config.isProduction
       ? false
       : graphiqlOptions(() => devTokenForDemoUser(services.tokens, database.prisma), logger),
@@ -142,6 +139,7 @@ export function createApp(services: AppServices): App {
     // The order is deliberate; each step relies on the ones before it:
     //  1. request id: every later log line and error of the request carries it. Then the
     //     routes: a path that is not exactly one of ours is 404 (and /health is answered).
+    //     Then the shape of the parameters (400), before any plugin reads them.
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
     //  3. readiness (/ready).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
@@ -168,6 +166,8 @@ export function createApp(services: AppServices): App {
     plugins: [
       useRequestId(logger),
       useExactRoutes(),
+      // Before anything reads the parameters (labels, persisted operations, the cache key).
+      useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
       useMetrics({ metrics: services.metrics }),
       onlyAt("ready", useReadinessCheck({
         endpoint: READY_PATH,
