@@ -19,6 +19,11 @@ export type ServerResult = {
   responseBytes?: number;
   run: WrkResult | null;
   peakRssMb: number | null;
+  /**
+   * The server's CPU time per request over the measured run (ms): unlike req/s, barely
+   * moved by what else the machine runs, so runs on a busy machine still compare.
+   */
+  cpuMsPerRequest?: number | null;
   /** VmHWM right after the server answered /health (start-up: module loading, migrations). */
   startupPeakRssMb?: number | null;
   statements: {
@@ -139,7 +144,7 @@ function table(header: string[], rows: Array<Array<string | number | null>>): st
 }
 
 
-const serverHeader = ["server", "req/s", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "SQL/req (load)", "peak RSS MB (start)", "failures"];
+const serverHeader = ["server", "req/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms/req", "SQL/req", "SQL/req (load)", "peak RSS MB (start)", "failures"];
 
 function serverRows(results: BenchResults): Array<Array<string | number | null>> {
   return results.servers.map((s) => [
@@ -148,6 +153,7 @@ function serverRows(results: BenchResults): Array<Array<string | number | null>>
     s.run?.latencyMs.p50 ?? null,
     s.run?.latencyMs.p95 ?? null,
     s.run?.latencyMs.p99 ?? null,
+    s.cpuMsPerRequest ?? null,
     s.statements.inProcess ? (s.statements.inProcess.first === s.statements.inProcess.steady ? `${s.statements.inProcess.steady}` : `${s.statements.inProcess.steady} (1st: ${s.statements.inProcess.first})`) : null,
     s.statements.underLoad,
     s.peakRssMb === null ? null : `${s.peakRssMb} (${s.startupPeakRssMb ?? "–"})`,
@@ -315,7 +321,7 @@ export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath:
     "The first run seeds the data (idempotent; later runs reuse it). Knobs: `BENCH_DURATION_S` (10),",
     "`BENCH_CONNECTIONS` (20), `BENCH_THREADS` (2), `BENCH_WARMUP_S` (2), `BENCH_PAGE_SIZE` (50),",
     "`BENCH_PAGE_SIZES` (10,50,100), `BENCH_RECORDS` (2000), `BENCH_LARGE_RECORDS` (200000),",
-    "`BENCH_ATTACHMENTS` (5), `BENCH_CUSTOMERS` (5), `BENCH_SCALING=off` (skip the curve),",
+    "`BENCH_ATTACHMENTS` (5), `BENCH_CUSTOMERS` (5), `BENCH_SCALING=off` (skip the curve), `BENCH_SERVERS=A` (D and A only),",
     "`BENCH_API_NODE_FLAGS` (e.g. `--cpu-prof --cpu-prof-dir=bench/results/prof`, server A only),",
     "`BENCH_NOTE` (a remark printed into this file). Without `BENCH_DATABASE_URL` the bench runs on the",
     "embedded PGlite (each server on its own copy of the data folder) and says loudly that the figures",

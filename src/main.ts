@@ -10,6 +10,9 @@ import { startJobWorker } from "./jobs/worker.js";
 import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
 import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
+/** The longest in-flight requests may take to finish after SIGTERM before they are cut off. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
 async function main() {
   const config = loadConfig();
   const database = await openDatabase(config);
@@ -23,7 +26,9 @@ async function main() {
   if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
-  const app = createApp(services);
+  // Aborted on SIGTERM/SIGINT: open subscriptions complete at once (use-subscription-shutdown.ts).
+  const stopping = new AbortController();
+  const app = createApp(services, { stopping: stopping.signal });
   const server = createHttpServer(app, { readReplicas: config.database.replicaUrls.length > 0 });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
@@ -57,9 +62,17 @@ async function main() {
   }
 
   shutDownOnSignal(logger, async () => {
-    // Stop accepting, let in-flight requests finish (bounded), then release the database.
-    const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting, end open subscriptions cleanly at once, let in-flight requests finish
+    // (bounded), then release the database.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    stopping.abort();
+    // close() only closes connections idle at that moment; a keep-alive connection whose
+    // response (a subscription's stream, a request in flight) ends later would otherwise stay
+    // open until its keep-alive timeout.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+    await closed;
+    clearInterval(idleSweep);
     clearTimeout(deadline);
     // Running jobs checkpoint at their next page and go back to the queue.
     await worker?.stop();

@@ -49,6 +49,7 @@ import { DownloadSigner } from "./storage/download-signature.js";
 import { useFileDownloads } from "./plugins/use-file-downloads.js";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
 import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
+import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
 
 export function createServices(
   config: Config,
@@ -108,7 +109,8 @@ const uploadBodyLimit = (config: Config) => config.files.maxUploadBytes + UPLOAD
 
 export type App = YogaServerInstance<Record<string, never>, RequestContext>;
 
-export function createApp(services: AppServices): App {
+/** `stopping`: aborted when the process shuts down; open subscriptions then complete at once. */
+export function createApp(services: AppServices, options: { stopping?: AbortSignal } = {}): App {
   const { config, database, logger } = services;
   return createYoga<Record<string, never>, RequestContext>({
     schema,
@@ -162,6 +164,7 @@ export function createApp(services: AppServices): App {
     //  7. authentication gate: refuses unauthenticated operations before execution.
     //  8. with ROW_LEVEL_SECURITY=on, a query's reads share one tenant transaction; last, so
     //     that it wraps only the execution itself (a cache hit never opens one).
+    //  9. subscriptions complete when the process shuts down (SIGTERM), so they never hold the drain.
     //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
       useRequestId(logger),
@@ -221,6 +224,7 @@ export function createApp(services: AppServices): App {
       useRequestErrorCodes(),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
       ...(config.rowLevelSecurity ? [useTenantReadSessions()] : []),
+      ...(options.stopping ? [useSubscriptionShutdown(options.stopping)] : []),
     ],
   });
 }
