@@ -20,7 +20,8 @@ import { JobService } from "./jobs/job-service.js";
 import { readJobBacklog } from "./jobs/job-backlog.js";
 import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
 import { notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
@@ -125,7 +126,11 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     maskedErrors: { maskError: maskUnexpectedError },
     graphiql: config.isProduction
       ? false
-      : graphiqlOptions(() => devTokenForDemoUser(services.tokens, database.prisma), logger),
+      : graphiqlOptions(
+          () => devTokenForDemoUser(services.tokens, database.prisma),
+          async () => ((await hasUsers(database.prisma)) ? null : noUsersHint(config, DEMO_USER_EMAIL)),
+          logger,
+        ),
     // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
