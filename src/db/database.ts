@@ -13,7 +13,7 @@ import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
 import { SocketNotifications, withSocketNotifications } from "./socket-notifications.js";
-import { withTenantTransactions } from "./row-level-security.js";
+import { withTenantTransactions } from "./tenant-transactions.js";
 import { withReadReplicas } from "./read-replicas.js";
 import { StatementCounter, withStatementCounter } from "./statement-counter.js";
 
