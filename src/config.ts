@@ -174,6 +174,8 @@ const settingsSchema = z.object({
     maxBatchOperations: fromEnv("MAX_BATCH_OPERATIONS", integer(0, 0)),
     /** Bodies that are not uploads (JSON, url-encoded, application/graphql). */
     maxRequestBodyBytes: fromEnv("MAX_REQUEST_BODY_BYTES", integer(1024 * 1024, 1_024)),
+    /** Levels of objects and arrays in a request's variables and extensions (deeper: 400). */
+    maxVariablesDepth: fromEnv("MAX_VARIABLES_DEPTH", integer(32, 1)),
   }),
   rateLimit: z.object({
     /** Requests per minute per customer; 0: unlimited. */

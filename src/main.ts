@@ -5,7 +5,8 @@ import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
 import { createApp, createHttpServer, createServices } from "./server.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 import { startJobWorker } from "./jobs/worker.js";
 import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
 import { startOrphanSweep } from "./storage/orphan-sweep.js";
@@ -60,6 +61,8 @@ async function main() {
     console.log(`\nGraphiQL: ${url}`);
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }
+  // A fresh PostgreSQL database is not seeded at start: say how, rather than print nothing.
+  if (!(await hasUsers(database.prisma))) console.log(`\n${noUsersHint(config, DEMO_USER_EMAIL).join("\n")}\n`);
 
   shutDownOnSignal(logger, async () => {
     // Stop accepting, end open subscriptions cleanly at once, let in-flight requests finish
