@@ -9,7 +9,7 @@ import { VerifiedUserCache } from "./auth/user-cache.js";
 import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
 import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
 import { createNotifications } from "./db/notifications.js";
-import { postgresUrlOf } from "./jobs/database-url.js";
+import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";

@@ -5,7 +5,7 @@ import { fromPglite, PgBoss, type ConstructorOptions, type SendOptions } from "p
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
-import { postgresUrlOf } from "./database-url.js";
+import { postgresUrlOf } from "../db/connection-url.js";
 
 export const RECORD_SYNC_QUEUE = "record-sync";
 /** pg-boss moves a sync here when it gives up by itself (its workers kept dying). */
