@@ -22,7 +22,7 @@ import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
 import { devTokenForDemoUser } from "./auth/dev-token.js";
 import { createLogger } from "./logger.js";
-import { notReadyResponse } from "./errors.js";
+import { degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
@@ -179,6 +179,10 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
             await database.ping(config.readinessTimeoutMs);
           } catch (error) {
             return notReadyResponse((error as Error).message);
+          }
+          // Redis down still serves (without the shared cache and counters): ready, but say so.
+          if (services.responseCache.sharedStoreDegraded() || services.rateLimiter.degraded) {
+            return degradedResponse(["redis"]);
           }
         },
       })),
