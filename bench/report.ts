@@ -2,12 +2,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { curveChartSvg } from "./curve-chart.js";
+import { type CurvePoint, curveChartSvg } from "./curve-chart.js";
 import { markdownTable } from "./markdown-table.js";
 import { latestRecordStatsResults, recordStatsSection } from "./record-stats-report.js";
 import type { BenchData } from "./seed-bench-data.js";
 import type { StatementCount } from "./statements.js";
 import type { WrkResult } from "./wrk.js";
+
+export type { CurvePoint };
 
 export type ServerResult = {
   key: string;
@@ -33,19 +35,6 @@ export type ServerResult = {
     underLoad: number | null;
   };
   cacheHitsUnderLoad: number | null;
-};
-
-export type CurvePoint = {
-  server: string;
-  case: string;
-  records: number;
-  pageSize: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  statementsPerRequest: number | null;
-  failures: number;
 };
 
 export type Target = { name: string; goal: string; actual: string; status: "met" | "NOT met" | "n/a" };

@@ -106,6 +106,10 @@ export function uploadTooLarge(maxFileBytes: number) {
   return clientError("BAD_USER_INPUT", message, { field: "file", fields: { file: message }, http: { status: 413 } });
 }
 
+/** The GraphQL parameters themselves are malformed (a query that is not a string, …): HTTP 400. */
+export const malformedRequest = (problem: string) =>
+  clientError("BAD_USER_INPUT", `Invalid GraphQL request: ${problem}`, { http: { status: 400 } });
+
 export const malformedMultipartRequest = (problem: string) =>
   clientError("BAD_USER_INPUT", `Invalid multipart request: ${problem}`, { http: { status: 400 } });
 

@@ -9,9 +9,14 @@ import { isGraphQLRequest } from "./http/routes.js";
 
 const RENEW_AFTER_MS = 60 * 60 * 1000; // the dev token lives 12 h
 
-/** `devToken`: signs the demo user's token (src/auth/dev-token.ts); null when there is none. */
+/**
+ * `devToken`: signs the demo user's token (src/auth/dev-token.ts); null when there is none.
+ * `welcome`: lines for the editor's opening text while the database has no users (how to seed
+ * it and get a token), else null.
+ */
 export function graphiqlOptions(
   devToken: () => Promise<string | null>,
+  welcome: () => Promise<string[] | null>,
   logger: Logger,
 ): (request: Request) => Promise<GraphiQLOptions | false> {
   let token: { value: string | null; signedAt: number } | null = null;
@@ -24,8 +29,10 @@ export function graphiqlOptions(
       });
       token = { value, signedAt: Date.now() };
     }
+    const hint = await welcome().catch(() => null);
     return {
       title: "TestApp API",
+      ...(hint ? { defaultQuery: `${hint.map((line) => `# ${line}`).join("\n")}\n\n{ __typename }\n` } : {}),
       ...(token.value ? { headers: JSON.stringify({ Authorization: `Bearer ${token.value}` }, null, 2) } : {}),
     };
   };

@@ -5,9 +5,10 @@ import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
 import { createApp, createHttpServer, createServices } from "./server.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 import { startJobWorker } from "./jobs/worker.js";
-import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { announceCustomersChanged, recordChangeAnnouncer } from "./cache/record-change-notices.js";
 import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
 /** The longest in-flight requests may take to finish after SIGTERM before they are cut off. */
@@ -23,7 +24,11 @@ async function main() {
   const applied = await migrate(database);
   const services = createServices(config, database);
   const { logger } = services;
-  if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
+  if (applied.length > 0) {
+    logger.info({ migrations: applied }, "applied migrations");
+    // Other instances may have cached what a migration changed (shared Redis, or their own).
+    await announceCustomersChanged(database.prisma, "all");
+  }
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
   // Aborted on SIGTERM/SIGINT: open subscriptions complete at once (use-subscription-shutdown.ts).
@@ -60,6 +65,8 @@ async function main() {
     console.log(`\nGraphiQL: ${url}`);
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }
+  // A fresh PostgreSQL database is not seeded at start: say how, rather than print nothing.
+  if (!(await hasUsers(database.prisma))) console.log(`\n${noUsersHint(config, DEMO_USER_EMAIL).join("\n")}\n`);
 
   shutDownOnSignal(logger, async () => {
     // Stop accepting, end open subscriptions cleanly at once, let in-flight requests finish

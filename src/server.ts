@@ -9,7 +9,7 @@ import { VerifiedUserCache } from "./auth/user-cache.js";
 import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
 import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
 import { createNotifications } from "./db/notifications.js";
-import { postgresUrlOf } from "./jobs/database-url.js";
+import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
@@ -20,7 +20,8 @@ import { JobService } from "./jobs/job-service.js";
 import { readJobBacklog } from "./jobs/job-backlog.js";
 import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
 import { degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
@@ -34,10 +35,11 @@ import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
 import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
-import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
+import { maskUnexpectedError, useUnexpectedErrorLogging, yogaLogging } from "./plugins/use-unexpected-error-logging.js";
 import { useDatabaseFaults } from "./plugins/use-database-faults.js";
 import { useQueryLimits } from "./plugins/use-query-limits.js";
 import { useRateLimit } from "./plugins/use-rate-limit.js";
+import { useRequestParamsCheck } from "./plugins/use-request-params-check.js";
 import { usePersistedOperationsAllowList } from "./plugins/use-persisted-operations.js";
 import { useSchemaDisclosure } from "./plugins/use-schema-disclosure.js";
 import { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
@@ -118,17 +120,17 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: UNREACHABLE_ENDPOINT,
     context: ({ request }) => buildContext(services, request),
-    logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
-    },
-    // Errors that are not GraphQLErrors become "Unexpected error." for the client.
-    maskedErrors: true,
+    logging: yogaLogging(logger),
+    // Errors that are not GraphQLErrors become "Unexpected error." for the client; the cause
+    // is logged with the request id by useUnexpectedErrorLogging.
+    maskedErrors: { maskError: maskUnexpectedError },
     graphiql: config.isProduction
       ? false
-      : graphiqlOptions(() => devTokenForDemoUser(services.tokens, database.prisma), logger),
+      : graphiqlOptions(
+          () => devTokenForDemoUser(services.tokens, database.prisma),
+          async () => ((await hasUsers(database.prisma)) ? null : noUsersHint(config, DEMO_USER_EMAIL)),
+          logger,
+        ),
     // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
@@ -144,6 +146,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     // The order is deliberate; each step relies on the ones before it:
     //  1. request id: every later log line and error of the request carries it. Then the
     //     routes: a path that is not exactly one of ours is 404 (and /health is answered).
+    //     Then the shape of the parameters (400), before any plugin reads them.
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
     //  3. readiness (/ready).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
@@ -171,6 +174,8 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     plugins: [
       useRequestId(logger),
       useExactRoutes(),
+      // Before anything reads the parameters (labels, persisted operations, the cache key).
+      useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
       useMetrics({ metrics: services.metrics }),
       onlyAt("ready", useReadinessCheck({
         endpoint: READY_PATH,

@@ -6,7 +6,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { createNotifications, type Notifications } from "../db/notifications.js";
 import type { CollectionJob, Prisma } from "../generated/prisma/client.js";
-import { postgresUrlOf } from "./database-url.js";
+import { postgresUrlOf } from "../db/connection-url.js";
 
 const CHANNEL = "job_updated";
 

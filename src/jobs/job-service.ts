@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import type { CollectionJob, JobStatus } from "../generated/prisma/client.js";
-import { isUniqueViolation } from "../schema/prisma-errors.js";
+import { isUniqueViolation } from "../db/prisma-errors.js";
 import { JobEvents, publishJobUpdate } from "./job-events.js";
 import { JOB_TRANSACTION_OPTIONS } from "./job-lease.js";
 import { JobSubscriptionSlots } from "./job-subscription-slots.js";

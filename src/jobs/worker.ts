@@ -15,6 +15,7 @@ import {
   RECORD_SYNC_QUEUE,
   type RecordSyncMessage,
 } from "./queue.js";
+import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
 
 export type WorkerDependencies = {
@@ -39,6 +40,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
   let stopping = false;
   const concurrency = deps.concurrency ?? config.jobs.workerConcurrency;
   const polling = { pollingIntervalSeconds: config.jobs.pollIntervalSeconds };
+  const turns = fairTurns(boss, prisma, config);
 
   await boss.work(
     RECORD_SYNC_QUEUE,
@@ -52,8 +54,15 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
     } as const,
     async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
       await runRecordSync(
-        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping },
-        { jobId: job!.data.jobId, attempt: job!.retryCount + 1, maxAttempts: job!.retryLimit + 1, signal: job!.signal },
+        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns },
+        {
+          jobId: job!.data.jobId,
+          attempt: job!.retryCount + 1,
+          maxAttempts: job!.retryLimit + 1,
+          signal: job!.signal,
+          // A turn after yielding to another customer continues the attempt; its retries are new ones.
+          countsAsAttempt: !(job!.data.nextTurn === true && job!.retryCount === 0),
+        },
       );
     },
   );

@@ -15,7 +15,7 @@ import {
   titleRule,
 } from "../records/record-field-rules.js";
 import { nodeIdRule, validateInput } from "./input-validation.js";
-import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
+import { isMissingRow, isUniqueViolation } from "../db/prisma-errors.js";
 import { RecordRef } from "./record.js";
 import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
 

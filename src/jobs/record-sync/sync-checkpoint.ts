@@ -3,6 +3,7 @@
 import type { Prisma } from "../../generated/prisma/client.js";
 import type { PageChanges } from "./apply-record-page.js";
 import type { FeedPage, Rejection } from "./feed-page.js";
+import { type CycleProbe, startingProbe } from "./sync-bounds.js";
 
 const MAX_REPORTED_REJECTIONS = 20;
 
@@ -17,6 +18,13 @@ export type SyncCheckpoint = {
   rejected: number;
   /** The first few rejected records and why, for the user. */
   rejections: Rejection[];
+  /** Feed response bytes read, and time spent running, over all attempts (sync-bounds.ts). */
+  bytes: number;
+  elapsedMs: number;
+  /** Where the cursor cycle detector stands (sync-bounds.ts). */
+  cycle: CycleProbe;
+  /** The record total the feed announced last; null when it never did. */
+  total: number | null;
 };
 
 export const emptyCheckpoint: SyncCheckpoint = {
@@ -28,6 +36,10 @@ export const emptyCheckpoint: SyncCheckpoint = {
   unchanged: 0,
   rejected: 0,
   rejections: [],
+  bytes: 0,
+  elapsedMs: 0,
+  cycle: startingProbe,
+  total: null,
 };
 
 export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
@@ -35,7 +47,10 @@ export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
   return { ...emptyCheckpoint, ...(value as Partial<SyncCheckpoint>) };
 }
 
-export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges): SyncCheckpoint {
+/** What a page adds besides its records: its size, the time until it was committed, the cycle detector's step. */
+export type PageCosts = { bytes: number; elapsedMs: number; cycle: CycleProbe };
+
+export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges, costs: PageCosts): SyncCheckpoint {
   return {
     cursor: page.nextCursor,
     pages: state.pages + 1,
@@ -45,12 +60,33 @@ export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes
     unchanged: state.unchanged + changes.unchanged,
     rejected: state.rejected + page.rejected.length,
     rejections: [...state.rejections, ...page.rejected].slice(0, MAX_REPORTED_REJECTIONS),
+    bytes: state.bytes + costs.bytes,
+    elapsedMs: costs.elapsedMs,
+    cycle: costs.cycle,
+    // A feed may revise its total as it goes; the latest one it said counts.
+    total: page.total ?? state.total,
   };
 }
 
-/** The feed does not say how long it is: progress approaches 1 with each page and reaches it at the end. */
-export function progressAfter(state: SyncCheckpoint, finished: boolean): number {
-  return finished ? 1 : state.pages / (state.pages + 1);
+/**
+ * The job's progress after a page: records done / the feed's total, never above 1; exactly 1
+ * once the feed ended; null while the feed has not said its total (nothing to divide by, and
+ * a fraction made up from pages would say nothing).
+ */
+export function progressAfter(state: SyncCheckpoint, finished: boolean): number | null {
+  if (finished) return 1;
+  if (state.total === null || state.total === 0) return null;
+  return Math.min(state.records / state.total, 1);
+}
+
+/** The job's columns that show how far it is, after a page. */
+export function jobProgress(state: SyncCheckpoint, finished: boolean) {
+  return {
+    progress: progressAfter(state, finished),
+    recordsDone: state.records,
+    pagesDone: state.pages,
+    recordsTotal: state.total,
+  };
 }
 
 /** The job's result as the API shows it. */
