@@ -23,7 +23,7 @@ import { graphiqlOptions } from "./graphiql.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
-import { notReadyResponse } from "./errors.js";
+import { degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
@@ -192,6 +192,10 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
             await database.ping(config.readinessTimeoutMs);
           } catch (error) {
             return notReadyResponse((error as Error).message);
+          }
+          // Redis down still serves (without the shared cache and counters): ready, but say so.
+          if (services.responseCache.sharedStoreDegraded() || services.rateLimiter.degraded) {
+            return degradedResponse(["redis"]);
           }
         },
       })),
