@@ -40,7 +40,8 @@ const list = (normalize: (item: string) => string = (item) => item) =>
 const settingsSchema = z.object({
   env: fromEnv("NODE_ENV", z.enum(["development", "test", "production"]).default("development")),
   port: fromEnv("PORT", integer(4000)),
-  host: fromEnv("HOST", z.string().default("0.0.0.0")),
+  /** Unset: 127.0.0.1 (this machine only) outside production, 0.0.0.0 in production. */
+  host: fromEnv("HOST", optionalText()),
   dataDir: fromEnv("DATA_DIR", z.string().default("./.data")).transform((dir) => path.resolve(dir)),
   database: z.object({
     /** PostgreSQL connection string; undefined means the embedded PGlite in dataDir. */
@@ -202,6 +203,7 @@ const configSchema = settingsSchema.transform((settings) => {
   return {
     ...settings,
     isProduction,
+    host: settings.host ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
     responseCache: {
       ...settings.responseCache,
       ttlMs: settings.responseCache.ttlMs ?? (settings.env === "test" ? 0 : 60_000),
