@@ -15,6 +15,7 @@ import {
   RECORD_SYNC_QUEUE,
   type RecordSyncMessage,
 } from "./queue.js";
+import type { ResolveHost } from "./feed-address.js";
 import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
 
@@ -27,6 +28,8 @@ export type WorkerDependencies = {
   concurrency?: number;
   /** Told of the records each committed page created or changed (response cache invalidation). */
   onRecordsChanged?: RecordsChangedHook;
+  /** Resolves feed host names; tests inject one (default: the system resolver). */
+  resolveHost?: ResolveHost;
 };
 
 export type JobWorker = { stop(): Promise<void> };
@@ -54,7 +57,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
     } as const,
     async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
       await runRecordSync(
-        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns },
+        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns, resolveHost: deps.resolveHost },
         {
           jobId: job!.data.jobId,
           attempt: job!.retryCount + 1,
