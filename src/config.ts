@@ -111,7 +111,12 @@ const settingsSchema = z.object({
     /** How long a silent worker keeps its job before another takes it up (pg-boss heartbeats: 10 s is its minimum). */
     leaseSeconds: fromEnv("JOB_LEASE_SECONDS", integer(15, 10)),
     retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
+    /** Idle workers' poll while job notifications cannot be heard (they are woken by NOTIFY otherwise). */
     pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
+    /** Idle workers' poll while notifications work: only a fallback for a lost one. */
+    idlePollIntervalSeconds: fromEnv("JOB_IDLE_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(60)),
+    /** pg-boss supervision while no job is active (every 3 s while one is). */
+    idleSuperviseIntervalSeconds: fromEnv("JOB_IDLE_SUPERVISE_INTERVAL_SECONDS", integer(60, 3)),
     /** The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own). */
     queueSchema: fromEnv(
       "JOB_QUEUE_SCHEMA",

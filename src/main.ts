@@ -4,11 +4,9 @@ import { runEntryPoint, shutDownOnSignal } from "./process-lifecycle.js";
 import { openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
-import { createApp, createHttpServer, createServices } from "./server.js";
+import { createServices } from "./server.js";
+import { serveApi } from "./api-process.js";
 import { devTokenForDemoUser } from "./auth/dev-token.js";
-import { startJobWorker } from "./jobs/worker.js";
-import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
-import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
 async function main() {
   const config = loadConfig();
@@ -23,30 +21,7 @@ async function main() {
   if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
-  const app = createApp(services);
-  const server = createHttpServer(app, { readReplicas: config.database.replicaUrls.length > 0 });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-
-  // The job worker runs in this process unless WORKER_CONCURRENCY=0 (then: npm run worker).
-  const worker =
-    config.jobs.workerConcurrency > 0
-      ? await startJobWorker({
-          config,
-          database,
-          queue: services.jobs.queue,
-          logger,
-          onRecordsChanged: recordChangeAnnouncer(database),
-        })
-      : null;
-
-  // Removes stored files no attachment points at (FILE_SWEEP_INTERVAL_SECONDS; 0 = never).
-  const fileSweep = startOrphanSweep({
-    storage: services.storage,
-    prisma: database.prisma,
-    intervalSeconds: config.files.sweepIntervalSeconds,
-    graceSeconds: config.files.sweepGraceSeconds,
-    logger,
-  });
+  const api = await serveApi(services);
 
   const url = `http://localhost:${config.port}/graphql`;
   logger.info({ url, database: database.kind }, "serving");
@@ -56,21 +31,7 @@ async function main() {
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }
 
-  shutDownOnSignal(logger, async () => {
-    // Stop accepting, let in-flight requests finish (bounded), then release the database.
-    const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearTimeout(deadline);
-    // Running jobs checkpoint at their next page and go back to the queue.
-    await worker?.stop();
-    await fileSweep.stop();
-    await services.jobs.close();
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.responseCache.close();
-    await services.rateLimiter.close();
-    await database.close();
-  });
+  shutDownOnSignal(logger, () => api.stop());
 }
 
 runEntryPoint(main);

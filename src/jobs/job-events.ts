@@ -39,6 +39,7 @@ function parseSnapshot(payload: string): JobSnapshot | null {
 /** One LISTEN per process, fanned out to the followers of each job id. */
 export class JobEvents {
   private readonly followers = new Map<string, Set<(snapshot: JobSnapshot) => void>>();
+  private readonly watchers = new Set<(snapshot: JobSnapshot) => void>();
   private notifications: Notifications | null = null;
   private listening: Promise<unknown> | null = null;
 
@@ -59,6 +60,13 @@ export class JobEvents {
     };
   }
 
+  /** Calls `onUpdate` for each committed change of any job (the worker's supervision pace). */
+  async watchAll(onUpdate: (snapshot: JobSnapshot) => void): Promise<() => void> {
+    this.watchers.add(onUpdate);
+    await this.startListening();
+    return () => this.watchers.delete(onUpdate);
+  }
+
   private startListening(): Promise<unknown> {
     this.listening ??= (async () => {
       this.notifications = createNotifications(this.database, postgresUrlOf(this.config, this.database));
@@ -66,6 +74,7 @@ export class JobEvents {
         const snapshot = parseSnapshot(payload);
         if (!snapshot) return;
         for (const follower of this.followers.get(snapshot.id) ?? []) follower(snapshot);
+        for (const watcher of this.watchers) watcher(snapshot);
       });
     })().catch((error: unknown) => {
       // Let the next follower try again rather than keep a failed listener forever.
@@ -77,6 +86,7 @@ export class JobEvents {
 
   async close(): Promise<void> {
     this.followers.clear();
+    this.watchers.clear();
     const notifications = this.notifications;
     this.notifications = null;
     this.listening = null;

@@ -42,6 +42,7 @@ export async function startJobTestApp(options: {
         database: t.db,
         queue: t.services.jobs.queue,
         logger: t.services.logger,
+        events: t.services.jobs.events,
         onRecordsChanged: async (customerId, ids) => {
           changedRecords.set(customerId, [...(changedRecords.get(customerId) ?? []), ...ids]);
           if (options.announceRecordChanges) await announce(customerId, ids);
