@@ -1,7 +1,20 @@
 // The "how cost grows" curves as an SVG chart (written by hand: no charting package, no
 // network). Two panels over page size 10/50/100 at fixed data: requests/s (log scale) and p99
 // latency; each server a line, and its 200,000-record point a hollow marker at its page size.
-import type { CurvePoint } from "./report.js";
+/** One point of a curve: one server, one case, one measured run. */
+export type CurvePoint = {
+  server: string;
+  case: string;
+  records: number;
+  pageSize: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  statementsPerRequest: number | null;
+  failures: number;
+};
+
 
 const WIDTH = 760;
 const HEIGHT = 345;

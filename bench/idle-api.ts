@@ -74,26 +74,23 @@ export async function startIdleApi(options: {
     return row.id;
   }
 
+  const ended = (status: string) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes(status);
   async function jobEnded(jobId: string) {
     await new Promise<void>((resolve) => {
-      let stop: (() => void) | null = null;
       let done = false;
       const finish = () => {
+        if (done) return;
         done = true;
-        stop?.();
+        void stopWatching.then((stop) => stop());
         resolve();
       };
-      void services.jobs.events
-        .follow(jobId, (snapshot) => {
-          if (["SUCCEEDED", "FAILED", "CANCELLED"].includes(snapshot.status)) finish();
-        })
-        .then(async (unfollow) => {
-          stop = unfollow;
-          if (done) unfollow();
-          // It may have ended before the follower was in place.
-          const row = await database.prisma.collectionJob.findUnique({ where: { id: jobId } });
-          if (row && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(row.status) && !done) finish();
-        });
+      const stopWatching = services.jobs.events.watchAll((snapshot) => {
+        if (snapshot.id === jobId && ended(snapshot.status)) finish();
+      });
+      // It may have ended before the watcher was in place.
+      void stopWatching
+        .then(() => database.prisma.collectionJob.findUnique({ where: { id: jobId } }))
+        .then((row) => row && ended(row.status) && finish());
     });
     return database.prisma.collectionJob.findUniqueOrThrow({ where: { id: jobId } });
   }

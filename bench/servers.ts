@@ -42,6 +42,8 @@ export type RunningServer = {
   logFile: string;
   /** VmHWM of the process, in MB (peak resident set size so far). */
   peakRssMb(): number | null;
+  /** CPU time the process has used so far (user + system), in ms. */
+  cpuMs(): number | null;
   stop(): Promise<void>;
 };
 
@@ -54,6 +56,22 @@ export function peakRssMb(pid: number): number | null {
     return null;
   }
 }
+
+/** utime + stime of /proc/<pid>/stat, in ms: the process's CPU, whatever else the machine runs. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of stat(5)
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+// sysconf(_SC_CLK_TCK): 100 on every Linux we run on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function tail(file: string, lines = 30): string {
   try {
@@ -104,6 +122,7 @@ export async function startServer(variant: ServerVariant, port: number, logDir: 
     pid,
     logFile,
     peakRssMb: () => peakRssMb(pid),
+    cpuMs: () => cpuMs(pid),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

@@ -42,6 +42,8 @@ export type BenchSettings = {
   attachmentsPerRecord: number;
   /** Customers in all (the two demo customers, then bulk-001 = the bench customer, …). */
   customers: number;
+  /** Which of A, B, C run (BENCH_SERVERS=A,B: a quicker run while working); D always does. */
+  servers: string[];
   /** Skip the "how cost grows" runs (BENCH_SCALING=off). */
   scaling: boolean;
   /** Extra node flags for the API servers (e.g. --cpu-prof --cpu-prof-dir=bench/results/prof). */
@@ -68,6 +70,7 @@ export function readSettings(): BenchSettings {
     largeRecords: positiveInt("BENCH_LARGE_RECORDS", 200_000),
     attachmentsPerRecord: positiveInt("BENCH_ATTACHMENTS", 5),
     customers,
+    servers: (process.env.BENCH_SERVERS ?? "A,B,C").split(",").map((key) => key.trim().toUpperCase()),
     scaling: process.env.BENCH_SCALING !== "off",
     apiNodeFlags: (process.env.BENCH_API_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean),
     basePort: positiveInt("BENCH_BASE_PORT", 4610),

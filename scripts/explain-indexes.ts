@@ -5,7 +5,7 @@
 import { ensureLargeCustomer } from "../prisma/seed.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
-import { explainHotQueries, formatPlan } from "../src/db/explain-hot-queries.js";
+import { explainHotQueries, formatPlan } from "./explain-hot-queries.js";
 import { migrate } from "../src/db/migrate.js";
 
 const MIN_RECORDS = 100_000;

@@ -10,9 +10,14 @@ import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
 export type ApiProcess = { server: Server; port: number; stop(): Promise<void> };
 
+/** The longest in-flight requests may take to finish after SIGTERM before they are cut off. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
 export async function serveApi(services: AppServices, options: { port?: number } = {}): Promise<ApiProcess> {
   const { config, database, logger } = services;
-  const app = createApp(services);
+  // Aborted on stop: open subscriptions complete at once (use-subscription-shutdown.ts).
+  const stopping = new AbortController();
+  const app = createApp(services, { stopping: stopping.signal });
   const server = createHttpServer(app, { readReplicas: config.database.replicaUrls.length > 0 });
   await new Promise<void>((resolve) => server.listen(options.port ?? config.port, config.host, resolve));
 
@@ -42,9 +47,17 @@ export async function serveApi(services: AppServices, options: { port?: number }
     server,
     port: (server.address() as { port: number }).port,
     async stop() {
-      // Stop accepting, let in-flight requests finish (bounded), then release the database.
-      const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, end open subscriptions cleanly at once, let in-flight requests finish
+      // (bounded), then release the database.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      stopping.abort();
+      // close() only closes connections idle at that moment; a keep-alive connection whose
+      // response (a subscription's stream, a request in flight) ends later would otherwise stay
+      // open until its keep-alive timeout.
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+      await closed;
+      clearInterval(idleSweep);
       clearTimeout(deadline);
       // Running jobs checkpoint at their next page and go back to the queue.
       await worker?.stop();

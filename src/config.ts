@@ -111,6 +111,8 @@ const settingsSchema = z.object({
     /** How long a silent worker keeps its job before another takes it up (pg-boss heartbeats: 10 s is its minimum). */
     leaseSeconds: fromEnv("JOB_LEASE_SECONDS", integer(15, 10)),
     retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
+    /** Open jobUpdated subscriptions one customer may hold on one API instance. */
+    subscriptionsPerCustomer: fromEnv("JOB_SUBSCRIPTIONS_PER_CUSTOMER", integer(50, 1)),
     /** Idle workers' poll while job notifications cannot be heard (they are woken by NOTIFY otherwise). */
     pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
     /** Idle workers' poll while notifications work: only a fallback for a lost one. */
@@ -130,6 +132,14 @@ const settingsSchema = z.object({
     maxPageRecords: fromEnv("SYNC_MAX_PAGE_RECORDS", integer(1_000, 1)),
     maxRecords: fromEnv("SYNC_MAX_RECORDS", integer(100_000, 1)),
     maxResponseBytes: fromEnv("SYNC_MAX_RESPONSE_BYTES", integer(5_000_000, 1_000)),
+    // One sync's bounds beyond records (src/jobs/record-sync/sync-bounds.ts): a feed that never
+    // ends, or ends only after hours, fails with a message naming the setting.
+    maxPages: fromEnv("SYNC_MAX_PAGES", integer(10_000, 1)),
+    maxTotalBytes: fromEnv("SYNC_MAX_TOTAL_BYTES", integer(500_000_000, 1_000)),
+    /** Time spent running (queued and retry waits not counted), over all attempts. */
+    maxDurationSeconds: fromEnv("SYNC_MAX_DURATION_SECONDS", integer(3_600, 1)),
+    /** A sync that ran this long yields its worker slot between pages while another customer's sync waits; 0: at every page. */
+    fairShareSeconds: fromEnv("SYNC_FAIR_SHARE_SECONDS", integer(10, 0)),
   }),
   // Response cache (src/cache).
   responseCache: z.object({
@@ -169,6 +179,8 @@ const settingsSchema = z.object({
     maxBatchOperations: fromEnv("MAX_BATCH_OPERATIONS", integer(0, 0)),
     /** Bodies that are not uploads (JSON, url-encoded, application/graphql). */
     maxRequestBodyBytes: fromEnv("MAX_REQUEST_BODY_BYTES", integer(1024 * 1024, 1_024)),
+    /** Levels of objects and arrays in a request's variables and extensions (deeper: 400). */
+    maxVariablesDepth: fromEnv("MAX_VARIABLES_DEPTH", integer(32, 1)),
   }),
   rateLimit: z.object({
     /** Requests per minute per customer; 0: unlimited. */

@@ -42,9 +42,24 @@ export const forbidden = (message: string, nodes?: readonly ASTNode[]) =>
 
 export const notFound = (what: string) => clientError("NOT_FOUND", `${what} not found.`);
 
-/** `field` names the input field at fault, so a form can show the message next to it. */
+/**
+ * `field` names the input field at fault, so a form can show the message next to it; `fields`
+ * maps it to the message, the same shape as an input with several bad fields (invalidFields).
+ */
 export const badUserInput = (message: string, field?: string) =>
-  clientError("BAD_USER_INPUT", message, field ? { field } : {});
+  clientError("BAD_USER_INPUT", message, field ? { field, fields: { [field]: message } } : {});
+
+/**
+ * Every bad field of an input in one error: `extensions.fields` maps each field (a dotted
+ * path, e.g. "filter.createdAfter") to its message, `extensions.field` names the first, and
+ * the message lists them all ("referenceNumber: must not be empty; title: …").
+ */
+export function invalidFields(fields: Record<string, string>): GraphQLError {
+  const entries = Object.entries(fields);
+  const message = entries.map(([field, problem]) => (field ? `${field}: ${problem}` : problem)).join("; ");
+  const first = entries[0]?.[0];
+  return clientError("BAD_USER_INPUT", message, { ...(first ? { field: first } : {}), fields });
+}
 
 // ---- Hostile queries and clients -------------------------------------------------------
 
@@ -75,14 +90,25 @@ export function rateLimited(retryAfterSeconds: number, variable: string, request
   });
 }
 
+/** Past JOB_SUBSCRIPTIONS_PER_CUSTOMER open jobUpdated subscriptions (HTTP 429). */
+export const tooManySubscriptions = (perCustomer: number) =>
+  clientError(
+    "RATE_LIMITED",
+    `Too many open jobUpdated subscriptions: your organisation may hold ${perCustomer} at once; close one first (limit: JOB_SUBSCRIPTIONS_PER_CUSTOMER).`,
+    { limit: "JOB_SUBSCRIPTIONS_PER_CUSTOMER", max: perCustomer },
+  );
+
 // ---- Uploads ---------------------------------------------------------------------------
 
 /** Too large, whether told by Content-Length or counted as the body streams (HTTP 413). */
-export const uploadTooLarge = (maxFileBytes: number) =>
-  clientError("BAD_USER_INPUT", `The upload is larger than the limit of ${maxFileBytes} bytes (MAX_UPLOAD_BYTES).`, {
-    field: "file",
-    http: { status: 413 },
-  });
+export function uploadTooLarge(maxFileBytes: number) {
+  const message = `The upload is larger than the limit of ${maxFileBytes} bytes (MAX_UPLOAD_BYTES).`;
+  return clientError("BAD_USER_INPUT", message, { field: "file", fields: { file: message }, http: { status: 413 } });
+}
+
+/** The GraphQL parameters themselves are malformed (a query that is not a string, …): HTTP 400. */
+export const malformedRequest = (problem: string) =>
+  clientError("BAD_USER_INPUT", `Invalid GraphQL request: ${problem}`, { http: { status: 400 } });
 
 export const malformedMultipartRequest = (problem: string) =>
   clientError("BAD_USER_INPUT", `Invalid multipart request: ${problem}`, { http: { status: 400 } });
@@ -145,6 +171,16 @@ export function errorResponse(error: GraphQLError, headers: Record<string, strin
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
 }
+
+/** A path the server does not serve (src/http/routes.ts), or a download link that is not valid. */
+export const notFoundResponse = () =>
+  new Response("Not found.\n", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+
+export const methodNotAllowedResponse = (allow: string) =>
+  new Response(null, { status: 405, headers: { allow } });
 
 /** /ready's answer while the database does not answer (HTTP 503): a probe's body, not GraphQL. */
 export function notReadyResponse(reason: string): Response {

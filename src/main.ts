@@ -6,7 +6,8 @@ import { migrate } from "./db/migrate.js";
 import { seedDemoData } from "../prisma/seed.js";
 import { createServices } from "./server.js";
 import { serveApi } from "./api-process.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 
 async function main() {
   const config = loadConfig();
@@ -21,6 +22,7 @@ async function main() {
   if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
+  // The HTTP server, the job worker (unless WORKER_CONCURRENCY=0) and the file sweep.
   const api = await serveApi(services);
 
   const url = `http://localhost:${config.port}/graphql`;
@@ -30,6 +32,8 @@ async function main() {
     console.log(`\nGraphiQL: ${url}`);
     if (token) console.log(`Dev token (alice@acme.test, ADMIN, 12h):\n  Authorization: Bearer ${token}\n`);
   }
+  // A fresh PostgreSQL database is not seeded at start: say how, rather than print nothing.
+  if (!(await hasUsers(database.prisma))) console.log(`\n${noUsersHint(config, DEMO_USER_EMAIL).join("\n")}\n`);
 
   shutDownOnSignal(logger, () => api.stop());
 }

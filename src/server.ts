@@ -9,7 +9,7 @@ import { VerifiedUserCache } from "./auth/user-cache.js";
 import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
 import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
 import { createNotifications } from "./db/notifications.js";
-import { postgresUrlOf } from "./jobs/database-url.js";
+import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
@@ -20,7 +20,8 @@ import { JobService } from "./jobs/job-service.js";
 import { readJobBacklog } from "./jobs/job-backlog.js";
 import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
-import { devTokenForDemoUser } from "./auth/dev-token.js";
+import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
+import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
 import { notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
@@ -28,14 +29,17 @@ import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
 import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
 import { useMetrics } from "./plugins/use-metrics.js";
+import { onlyAt, UNREACHABLE_ENDPOINT, useExactRoutes } from "./plugins/use-exact-routes.js";
+import { GRAPHQL_PATH, READY_PATH } from "./http/routes.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
 import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
-import { useUnexpectedErrorLogging } from "./plugins/use-unexpected-error-logging.js";
+import { maskUnexpectedError, useUnexpectedErrorLogging, yogaLogging } from "./plugins/use-unexpected-error-logging.js";
 import { useDatabaseFaults } from "./plugins/use-database-faults.js";
 import { useQueryLimits } from "./plugins/use-query-limits.js";
 import { useRateLimit } from "./plugins/use-rate-limit.js";
+import { useRequestParamsCheck } from "./plugins/use-request-params-check.js";
 import { usePersistedOperationsAllowList } from "./plugins/use-persisted-operations.js";
 import { useSchemaDisclosure } from "./plugins/use-schema-disclosure.js";
 import { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
@@ -46,6 +50,7 @@ import { DownloadSigner } from "./storage/download-signature.js";
 import { useFileDownloads } from "./plugins/use-file-downloads.js";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
 import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
+import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
 
 export function createServices(
   config: Config,
@@ -105,24 +110,27 @@ const uploadBodyLimit = (config: Config) => config.files.maxUploadBytes + UPLOAD
 
 export type App = YogaServerInstance<Record<string, never>, RequestContext>;
 
-export function createApp(services: AppServices): App {
+/** `stopping`: aborted when the process shuts down; open subscriptions then complete at once. */
+export function createApp(services: AppServices, options: { stopping?: AbortSignal } = {}): App {
   const { config, database, logger } = services;
-  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, never>, RequestContext>({
     schema,
-    graphqlEndpoint,
+    // Which paths exist is decided by useExactRoutes (src/http/routes.ts), not by Yoga's
+    // looser matching; its liveness check would answer /x/health, so it is pointed nowhere.
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: UNREACHABLE_ENDPOINT,
     context: ({ request }) => buildContext(services, request),
-    logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
-    },
-    // Errors that are not GraphQLErrors become "Unexpected error." for the client.
-    maskedErrors: true,
+    logging: yogaLogging(logger),
+    // Errors that are not GraphQLErrors become "Unexpected error." for the client; the cause
+    // is logged with the request id by useUnexpectedErrorLogging.
+    maskedErrors: { maskError: maskUnexpectedError },
     graphiql: config.isProduction
       ? false
-      : graphiqlOptions(() => devTokenForDemoUser(services.tokens, database.prisma), logger),
+      : graphiqlOptions(
+          () => devTokenForDemoUser(services.tokens, database.prisma),
+          async () => ((await hasUsers(database.prisma)) ? null : noUsersHint(config, DEMO_USER_EMAIL)),
+          logger,
+        ),
     // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     landingPage: false,
@@ -136,9 +144,11 @@ export function createApp(services: AppServices): App {
     extraParamNames: ["documentId"],
     batching: config.limits.maxBatchOperations > 0 ? { limit: config.limits.maxBatchOperations } : false,
     // The order is deliberate; each step relies on the ones before it:
-    //  1. request id: every later log line and error of the request carries it.
+    //  1. request id: every later log line and error of the request carries it. Then the
+    //     routes: a path that is not exactly one of ours is 404 (and /health is answered).
+    //     Then the shape of the parameters (400), before any plugin reads them.
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
-    //  3. readiness (/ready; liveness /health is Yoga's own, ahead of all of these).
+    //  3. readiness (/ready).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
     //     aliases and directives at parse/validation (QUERY_TOO_COMPLEX; cost needs the
     //     variables and is checked when execution starts, src/schema/builder.ts). With them,
@@ -159,12 +169,16 @@ export function createApp(services: AppServices): App {
     //  7. authentication gate: refuses unauthenticated operations before execution.
     //  8. with ROW_LEVEL_SECURITY=on, a query's reads share one tenant transaction; last, so
     //     that it wraps only the execution itself (a cache hit never opens one).
+    //  9. subscriptions complete when the process shuts down (SIGTERM), so they never hold the drain.
     //  then Yoga's own: parse/validate cache, masking, execution.
     plugins: [
       useRequestId(logger),
-      useMetrics({ metrics: services.metrics, endpoint: "/metrics", graphqlEndpoint }),
-      useReadinessCheck({
-        endpoint: "/ready",
+      useExactRoutes(),
+      // Before anything reads the parameters (labels, persisted operations, the cache key).
+      useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
+      useMetrics({ metrics: services.metrics }),
+      onlyAt("ready", useReadinessCheck({
+        endpoint: READY_PATH,
         check: async () => {
           try {
             await database.ping(config.readinessTimeoutMs);
@@ -172,7 +186,7 @@ export function createApp(services: AppServices): App {
             return notReadyResponse((error as Error).message);
           }
         },
-      }),
+      })),
       useQueryLimits({ limits: config.limits, metrics: services.metrics }),
       useSchemaDisclosure({ introspection: config.introspection, fieldSuggestions: config.fieldSuggestions }),
       // Signed attachment links (GET /files/<id>): they carry their own authorization.
@@ -191,14 +205,12 @@ export function createApp(services: AppServices): App {
         maxBodyBytes: uploadBodyLimit(config),
       }),
       useAuthentication({
-        graphqlEndpoint,
         tokens: services.tokens,
         prisma: database.prisma,
         users: services.users,
         logger,
       }),
       useRateLimit({
-        graphqlEndpoint,
         limiter: services.rateLimiter,
         metrics: services.metrics,
         trustProxy: config.rateLimit.trustProxy,
@@ -217,6 +229,7 @@ export function createApp(services: AppServices): App {
       useRequestErrorCodes(),
       useAuthenticationGate({ allowAnonymousIntrospection: !config.isProduction }),
       ...(config.rowLevelSecurity ? [useTenantReadSessions()] : []),
+      ...(options.stopping ? [useSubscriptionShutdown(options.stopping)] : []),
     ],
   });
 }
@@ -228,6 +241,16 @@ export function createApp(services: AppServices): App {
  * without a scope would only lose their reads to the primary, never read stale.)
  */
 export function createHttpServer(app: App, options: { readReplicas?: boolean } = {}): Server {
-  if (!options.readReplicas) return createServer(app);
-  return createServer((request, response) => withReadYourWrites(() => app(request, response)));
+  const handle: typeof app.requestListener = options.readReplicas
+    ? (request, response) => withReadYourWrites(() => app(request, response))
+    : app;
+  return createServer((request, response) => {
+    // Origin-form targets only (/path?query). An absolute-form one (http://host/path) made the
+    // URL the adapter builds from Host + target unparsable: a 500 for a client's mistake.
+    if (!request.url?.startsWith("/")) {
+      response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad request target.\n");
+      return;
+    }
+    return handle(request, response);
+  });
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLargeCustomer } from "../prisma/seed.js";
 import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
-import { explainHotQueries, formatPlan, hotQueries, type HotQueryPlan } from "../src/db/explain-hot-queries.js";
+import { explainHotQueries, formatPlan, hotQueries, type HotQueryPlan } from "../scripts/explain-hot-queries.js";
 import { migrate } from "../src/db/migrate.js";
 
 const serverUrl = process.env.TEST_DATABASE_URL;

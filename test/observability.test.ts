@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,19 +12,9 @@ import { type Database, openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { createLogger } from "../src/logger.js";
 import { type App, createApp, createServices } from "../src/server.js";
+import { LogCapture } from "./helpers/log-capture.js";
 import { Seed } from "./helpers/seed.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
-
-/** Log lines written by the app, parsed. */
-class LogCapture extends Writable {
-  readonly lines: Array<Record<string, unknown> & { msg?: string; requestId?: string }> = [];
-  raw = "";
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.raw += chunk.toString();
-    for (const line of chunk.toString().split("\n").filter(Boolean)) this.lines.push(JSON.parse(line));
-    done();
-  }
-}
 
 let t: TestApp;
 const logs = new LogCapture();

@@ -3,29 +3,20 @@
 // rest of its page is applied, refused by the database's CHECK as a backstop, and repaired by
 // the migration where already stored, so no stored row can make a list fail to render.
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readMigrations } from "../src/db/migrate.js";
 import { inScriptTransaction } from "../src/db/sql-script-runner.js";
-import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
-import { type JobTestApp, startJobTestApp, startSync, waitForJob } from "./helpers/job-app.js";
-import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
+import { type FeedServer, feedRecords, pagedFeed } from "./helpers/feed-server.js";
+import { type JobTestApp, startSync, waitForJob } from "./helpers/job-app.js";
+import { useSyncTestContext } from "./helpers/sync-test-context.js";
 
+const context = useSyncTestContext();
+const { freshCustomer } = context;
 let t: JobTestApp;
 let feed: FeedServer;
-
-beforeAll(async () => {
-  feed = await startFeedServer();
-  t = await startJobTestApp({ worker: true });
+beforeAll(() => {
+  ({ t, feed } = context);
 });
-afterAll(async () => {
-  await t?.closeAll();
-  await feed?.close();
-});
-
-async function freshCustomer(): Promise<{ customer: SeededCustomer; admin: SeededUser }> {
-  const customer = await t.seed.customer();
-  return { customer, admin: await customer.user({ role: "ADMIN" }) };
-}
 
 const createRecord = `mutation($input: CreateRecordInput!) { createRecord(input: $input) { record { id createdDate } } }`;
 const updateRecord = `mutation($input: UpdateRecordInput!) { updateRecord(input: $input) { record { id createdDate } } }`;

@@ -79,4 +79,26 @@ describe("statements per request", () => {
     const { statements } = await statementsFor(`{ viewer { user { email } customer { slug } } }`, {});
     expect(statements).toBeLessThanOrEqual(1);
   });
+
+  test("a records page and the first attachments it asks for are one statement, with the same answer", async () => {
+    // The shape of the benchmark's request: no counts, one attachments page per record.
+    const prefetched = `query Page($n: Int!) {
+      records(first: $n) { edges { cursor node { id attachments(first: 2) {
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id filename contentType sizeBytes createdAt downloadUrl } } } } } }
+    }`;
+    // @include keeps the same answer but is left to the attachments loader (a second statement).
+    const loaded = prefetched.replace("attachments(first: 2)", "attachments(first: 2) @include(if: true)");
+    await statementsFor(prefetched, { n: 5 }); // warm: authentication cached
+    const one = await statementsFor(prefetched, { n: 50 });
+    const two = await statementsFor(loaded, { n: 50 });
+    expect(one.statements).toBe(1);
+    expect(two.statements).toBe(2);
+    expect(one.data).toEqual(two.data);
+    // Not vacuous: attachments were there, more than a page of them.
+    const pages = one.data.records.edges.map((edge: { node: { attachments: { pageInfo: { hasNextPage: boolean } } } }) =>
+      edge.node.attachments.pageInfo.hasNextPage,
+    );
+    expect(pages).toContain(true);
+  });
 });

@@ -24,6 +24,10 @@ export type BulkSeedResult = BulkRecordsResult & {
   demoSeeded: boolean;
   customers: number;
   customersCreated: number;
+  /** The seeded customers' ids (existing ones too: what changed, for the response caches). */
+  customerIds: string[];
+  /** E-mail addresses of the ADMINs created for generated customers. */
+  adminsCreated: string[];
   ms: number;
 };
 
@@ -50,7 +54,8 @@ const insertGeneratedCustomers = `
 const insertGeneratedAdmins = `
   INSERT INTO "User" ("customerId", "email", "role")
   SELECT c.id, 'admin@' || c.slug || '.test', 'ADMIN'::"Role" FROM "Customer" c WHERE c.slug = ANY($1::text[])
-  ON CONFLICT ("email") DO NOTHING`;
+  ON CONFLICT ("email") DO NOTHING
+  RETURNING email`;
 
 // $1 customer, $2 records, $3 attachments per record, $4 the day dates count back from.
 // createdDate: three consecutive records share an hour (ties on purpose, at any size); the
@@ -135,7 +140,7 @@ export async function seedBulkData(db: Database, options: BulkSeedOptions): Prom
   const result = await inScriptTransaction(db, async (tx) => {
     await takeSeedLock(tx);
     const created = await tx.query(insertGeneratedCustomers, [generatedSlugs]);
-    await tx.query(insertGeneratedAdmins, [generatedSlugs]);
+    const admins = await tx.query<{ email: string }>(insertGeneratedAdmins, [generatedSlugs]);
     const customers = await tx.query<{ id: string }>(
       `SELECT id FROM "Customer" WHERE slug = ANY($1::text[]) ORDER BY slug`,
       [slugs],
@@ -146,7 +151,13 @@ export async function seedBulkData(db: Database, options: BulkSeedOptions): Prom
       options.recordsPerCustomer,
       options.attachmentsPerRecord,
     );
-    return { customers: customers.length, customersCreated: created.length, ...inserted };
+    return {
+      customers: customers.length,
+      customersCreated: created.length,
+      customerIds: customers.map((customer) => customer.id),
+      adminsCreated: admins.map((admin) => admin.email).sort(),
+      ...inserted,
+    };
   });
   return { demoSeeded: demo.seeded, ...result, ms: Math.round(performance.now() - started) };
 }

@@ -6,8 +6,9 @@ import { errors, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
 import { VerifiedTokenCache } from "./verified-token-cache.js";
 import { JWKS_ALGORITHMS, KeySetUnavailableError } from "./jwks-key-set.js";
 import { isUuid } from "../uuid.js";
+import type { TokenClaims } from "./token-claims.js";
 
-export type TokenClaims = { userId: string; customerId: string };
+export type { TokenClaims };
 
 export class InvalidTokenError extends Error {}
 

@@ -1,11 +1,12 @@
 // Turns the Authorization header into a viewer: a verified token whose user exists, is
 // enabled, and belongs to the token's customer. One SQL statement (user joined to customer),
 // none when the cache of verified users remembers the user.
-import { type Customer, Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
 import { type AccessTokens, InvalidTokenError } from "./access-tokens.js";
 import type { VerifiedUserCache } from "./user-cache.js";
+import type { Viewer } from "./viewer.js";
 
-export type Viewer = { user: User; customer: Customer };
+export type { Viewer };
 
 /** `viewer` null: `failure` says why a token was refused, or is null when none was sent. */
 export type Authentication = { viewer: Viewer; failure: null } | { viewer: null; failure: string | null };

@@ -4,7 +4,7 @@
 // every process listening on that database forgets the user. The TTL only bounds the damage of
 // a notification lost while the listener reconnects.
 import type { Notifications } from "../db/notifications.js";
-import type { Viewer } from "./authenticate.js";
+import type { Viewer } from "./viewer.js";
 
 export const USER_CHANGED_CHANNEL = "user_changed";
 

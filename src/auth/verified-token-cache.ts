@@ -2,7 +2,7 @@
 // change, so once verified it stays good until its own expiry: remember verified tokens
 // (only those) until then. Users disabled meanwhile are refused by the user check that
 // follows verification on every request, not here.
-import type { TokenClaims } from "./access-tokens.js";
+import type { TokenClaims } from "./token-claims.js";
 
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();

@@ -8,7 +8,7 @@ import { followUserChanges, type VerifiedUserCache } from "../auth/user-cache.js
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { createNotifications } from "../db/notifications.js";
-import { postgresUrlOf } from "../jobs/database-url.js";
+import { postgresUrlOf } from "../db/connection-url.js";
 import type { ResponseCache } from "./response-cache.js";
 
 const RETRY_MS = 5_000;

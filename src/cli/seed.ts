@@ -3,6 +3,8 @@
 import { demoUsers, seedBulkData, seedDemoData, type BulkSeedResult } from "../../prisma/seed.js";
 import { migrate } from "../db/migrate.js";
 import { createFileStorage } from "../storage/create-file-storage.js";
+import type { Config } from "../config.js";
+import { tokenCommand } from "../next-steps.js";
 import { describeDatabase, runCommand, withConfiguredDatabase } from "./run-command.js";
 import { parseSeedArguments, seedUsage } from "./seed-arguments.js";
 
@@ -17,27 +19,44 @@ function bulkSummary(result: BulkSeedResult, target: string): string {
   );
 }
 
+/** Every user created, then how to get a token (the first user, an ADMIN, as the example). */
+function printUsersCreated(config: Config, users: string[]): void {
+  if (users.length === 0) return console.log("No users created (they exist already).");
+  const shown = users.slice(0, MAX_USERS_LISTED);
+  const more = users.length - shown.length;
+  console.log(`Users created (${users.length}): ${shown.join(", ")}${more > 0 ? `, … and ${more} more, up to ${users.at(-1)}` : ""}`);
+  console.log(`A token for one of them:\n  ${tokenCommand(config, users[0]!.split(" ")[0]!)}`);
+}
+
+const MAX_USERS_LISTED = 20;
+const demoUserList = demoUsers.map((user) => `${user.email} (${user.role})`);
+
 await runCommand("db:seed", async () => {
   const command = parseSeedArguments(process.argv.slice(2));
   if (command.mode === "help") {
     console.log(seedUsage);
     return;
   }
-  await withConfiguredDatabase(async (db, config) => {
-    const target = describeDatabase(config, db);
-    const applied = await migrate(db);
-    if (applied.length > 0) console.log(`Applied migrations: ${applied.join(", ")}`);
-    if (command.mode === "bulk") {
-      console.log(bulkSummary(await seedBulkData(db, command.options), target));
-      return;
-    }
-    // The demo attachments get real small files, so their download links work.
-    const { seeded } = await seedDemoData(db, createFileStorage(config));
-    const users = demoUsers.map((user) => `${user.email} (${user.role})`).join(", ");
-    console.log(
-      seeded
-        ? `Seeded the demo data into ${target}: customers acme, globex; users ${users}`
-        : `${target} already has customers; demo data not seeded (only an empty database is seeded)`,
-    );
-  }, { createEmbedded: true });
+  await withConfiguredDatabase(
+    async (db, config) => {
+      const target = describeDatabase(config, db);
+      const applied = await migrate(db);
+      if (applied.length > 0) console.log(`Applied migrations: ${applied.join(", ")}`);
+      if (command.mode === "bulk") {
+        const result = await seedBulkData(db, command.options);
+        console.log(bulkSummary(result, target));
+        printUsersCreated(config, [...(result.demoSeeded ? demoUserList : []), ...result.adminsCreated.map((email) => `${email} (ADMIN)`)]);
+        return;
+      }
+      // The demo attachments get real small files, so their download links work.
+      const { seeded } = await seedDemoData(db, createFileStorage(config));
+      if (!seeded) {
+        console.log(`${target} already has customers; demo data not seeded (only an empty database is seeded)`);
+        return;
+      }
+      console.log(`Seeded the demo data into ${target}: customers acme, globex`);
+      printUsersCreated(config, demoUserList);
+    },
+    { createEmbedded: true },
+  );
 });

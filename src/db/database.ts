@@ -12,7 +12,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
-import { withTenantTransactions } from "./row-level-security.js";
+import { withTenantTransactions } from "./tenant-transactions.js";
 import { withReadReplicas } from "./read-replicas.js";
 import { StatementCounter, withStatementCounter } from "./statement-counter.js";
 

@@ -10,6 +10,11 @@ export type NotificationHandler = (payload: string) => void;
 export interface Notifications {
   /** Calls `handler` for each notification on `channel`; the returned function stops it. */
   listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  /**
+   * Calls `handler` each time listening resumes after the connection dropped: notifications sent
+   * meanwhile are lost, so a listener that keeps state re-reads it then (not on a timer).
+   */
+  onReconnect(handler: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,8 @@ function embeddedNotifications(db: Database): Notifications {
       stops.add(stop);
       return stop;
     },
+    // One in-process instance: there is no connection to lose.
+    onReconnect: () => () => {},
     async close() {
       await Promise.all([...stops].map((stop) => stop()));
     },
@@ -47,6 +54,8 @@ function embeddedNotifications(db: Database): Notifications {
 
 function postgresNotifications(url: string): Notifications {
   const handlers = new Map<string, Set<NotificationHandler>>();
+  const reconnectHandlers = new Set<() => void>();
+  let connectedBefore = false;
   let client: pg.Client | null = null;
   let connecting: Promise<pg.Client> | null = null;
   let closed = false;
@@ -63,6 +72,8 @@ function postgresNotifications(url: string): Notifications {
       await next.connect();
       for (const channel of handlers.keys()) await next.query(`LISTEN ${channel}`);
       client = next;
+      if (connectedBefore) for (const handler of reconnectHandlers) handler();
+      connectedBefore = true;
       return next;
     })().finally(() => {
       connecting = null;
@@ -75,7 +86,7 @@ function postgresNotifications(url: string): Notifications {
     client = null;
     if (closed || retryTimer) return;
     // Notifications sent while disconnected are lost; listeners must tolerate gaps
-    // (job followers re-read the job row, caches expire).
+    // (job followers re-read their jobs on reconnect, caches expire).
     retryTimer = setTimeout(() => {
       retryTimer = null;
       connect().catch(reconnectLater);
@@ -98,6 +109,10 @@ function postgresNotifications(url: string): Notifications {
           await client?.query(`UNLISTEN ${channel}`).catch(() => {});
         }
       };
+    },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => reconnectHandlers.delete(handler);
     },
     async close() {
       closed = true;

@@ -23,7 +23,12 @@ async function lockJob(tx: Transaction, jobId: string) {
  * gone). Idempotent per lease token: when an earlier try's commit went through but its answer
  * was lost (the database went away), claiming again returns the job without a second attempt.
  */
-export async function claimJob(prisma: PrismaClient, jobId: string, leaseToken: string): Promise<CollectionJob | null> {
+export async function claimJob(
+  prisma: PrismaClient,
+  jobId: string,
+  leaseToken: string,
+  { countsAsAttempt = true }: { countsAsAttempt?: boolean } = {},
+): Promise<CollectionJob | null> {
   return prisma.$transaction(async (tx) => {
     const current = await lockJob(tx, jobId);
     if (!current || isFinalStatus(current.status)) return null;
@@ -33,7 +38,7 @@ export async function claimJob(prisma: PrismaClient, jobId: string, leaseToken: 
       where: { id: jobId },
       data: {
         status: "RUNNING",
-        attempts: { increment: 1 },
+        attempts: { increment: countsAsAttempt ? 1 : 0 },
         leaseToken,
         startedAt: previous.startedAt ?? new Date(),
         error: null,

@@ -6,9 +6,10 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import type { CollectionJob, JobStatus } from "../generated/prisma/client.js";
-import { isUniqueViolation } from "../schema/prisma-errors.js";
+import { isUniqueViolation } from "../db/prisma-errors.js";
 import { JobEvents, publishJobUpdate } from "./job-events.js";
 import { JOB_TRANSACTION_OPTIONS } from "./job-lease.js";
+import { JobSubscriptionSlots } from "./job-subscription-slots.js";
 import { isFinalStatus } from "./job-status.js";
 import { JobQueue, RECORD_SYNC_QUEUE, recordSyncSendOptions, type RecordSyncMessage } from "./queue.js";
 
@@ -24,6 +25,8 @@ export class IdempotencyConflict extends Error {}
 export class JobService {
   readonly queue: JobQueue;
   readonly events: JobEvents;
+  /** Open jobUpdated subscriptions per customer in this process. */
+  readonly subscriptionSlots: JobSubscriptionSlots;
 
   constructor(
     private readonly config: Config,
@@ -32,6 +35,7 @@ export class JobService {
   ) {
     this.queue = new JobQueue(config, database, logger);
     this.events = new JobEvents(config, database);
+    this.subscriptionSlots = new JobSubscriptionSlots(config.jobs.subscriptionsPerCustomer);
   }
 
   /** The queued job; the existing one when the customer already used `idempotencyKey`. */

@@ -5,7 +5,7 @@ import { fromPglite, PgBoss, type ConstructorOptions, type SendOptions } from "p
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
-import { postgresUrlOf } from "./database-url.js";
+import { postgresUrlOf } from "../db/connection-url.js";
 
 export const RECORD_SYNC_QUEUE = "record-sync";
 /** pg-boss moves a sync here when it gives up by itself (its workers kept dying). */
@@ -14,7 +14,12 @@ export const JOB_CLEANUP_QUEUE = "job-cleanup";
 /** Every queue this application uses (the backlog metrics report each, 0 when empty). */
 export const JOB_QUEUES = [RECORD_SYNC_QUEUE, RECORD_SYNC_GAVE_UP_QUEUE, JOB_CLEANUP_QUEUE] as const;
 
-export type RecordSyncMessage = { jobId: string; customerId: string };
+export type RecordSyncMessage = {
+  jobId: string;
+  customerId: string;
+  /** A sync that yielded its worker slot to another customer's (record-sync/fair-turns.ts); not a new attempt. */
+  nextTurn?: boolean;
+};
 
 // A lost worker is noticed within a few seconds of its heartbeat lapsing, not a minute later.
 export const SUPERVISION_SECONDS = 3;

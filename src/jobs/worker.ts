@@ -19,6 +19,7 @@ import {
   type RecordSyncMessage,
   SUPERVISION_SECONDS,
 } from "./queue.js";
+import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
 
 export type WorkerDependencies = {
@@ -63,11 +64,19 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
   const stopWatching = await deps.events?.watchAll((job) => {
     if (!isFinalStatus(job.status)) supervision.noteActivity();
   });
+  const turns = fairTurns(boss, prisma, config);
 
   const recordSyncHandler = async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
     await runRecordSync(
-      { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping },
-      { jobId: job!.data.jobId, attempt: job!.retryCount + 1, maxAttempts: job!.retryLimit + 1, signal: job!.signal },
+      { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns },
+      {
+        jobId: job!.data.jobId,
+        attempt: job!.retryCount + 1,
+        maxAttempts: job!.retryLimit + 1,
+        signal: job!.signal,
+        // A turn after yielding to another customer continues the attempt; its retries are new ones.
+        countsAsAttempt: !(job!.data.nextTurn === true && job!.retryCount === 0),
+      },
     );
   };
   for (let slot = 0; slot < concurrency; slot++) {

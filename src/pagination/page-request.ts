@@ -58,6 +58,22 @@ export type Connection<Node> = {
 };
 
 /**
+ * An edge of a connection. Cursors are signed, which costs; most queries never select them,
+ * so the cursor is signed on read. A class rather than an object literal with a getter:
+ * every edge then shares one shape and one getter (measured: less CPU and garbage per page).
+ */
+class Edge<Row> {
+  constructor(
+    readonly node: Row,
+    private readonly cursorOf: (row: Row) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
+/**
  * `rows` as fetched for `request`: in list order when forward, in reverse list order when
  * backward, at most limit + 1 of them.
  */
@@ -69,13 +85,7 @@ export function toConnection<Row, Key>(
   const hasMore = rows.length > request.limit;
   const page = rows.slice(0, request.limit);
   if (request.direction === "backward") page.reverse();
-  // Cursors are signed, which costs; most queries never select them, so sign on read.
-  const edges = page.map((node) => ({
-    node,
-    get cursor() {
-      return cursorOf(node);
-    },
-  }));
+  const edges = page.map((node) => new Edge(node, cursorOf));
   // Rows beyond the cursor we came from exist by construction; we report them without
   // counting (the Relay spec allows it, and it costs no query).
   const forward = request.direction === "forward";

@@ -10,20 +10,20 @@ import { authenticate } from "../auth/authenticate.js";
 import type { VerifiedUserCache } from "../auth/user-cache.js";
 import { errorResponse, serviceUnavailable } from "../errors.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { isGraphQLRequest } from "../http/routes.js";
 import { setAuthentication } from "../request/authentication.js";
 import { requestIdOf, requestLogger } from "../request/request-id.js";
 
 export function useAuthentication(options: {
-  graphqlEndpoint: string;
   tokens: AccessTokens;
   prisma: PrismaClient;
   users: VerifiedUserCache;
   logger: Logger;
 }): Plugin {
-  const { graphqlEndpoint, tokens, prisma, users, logger } = options;
+  const { tokens, prisma, users, logger } = options;
   return {
     onRequest({ request, url, endResponse }) {
-      if (url.pathname !== graphqlEndpoint) return;
+      if (!isGraphQLRequest(url)) return;
       return authenticate(request.headers.get("authorization"), tokens, prisma, users).then(
         (authentication) => {
           setAuthentication(request, authentication);

@@ -10,13 +10,8 @@ import { type DownloadLinks, FILES_PATH } from "../storage/download-links.js";
 import type { FileStorage } from "../storage/file-storage.js";
 import { contentDispositionAttachment } from "../storage/filename.js";
 import { isUuid } from "../uuid.js";
-
-
-const notFound = () =>
-  new Response("Not found.\n", {
-    status: 404,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
+import { routeOf } from "../http/routes.js";
+import { methodNotAllowedResponse, notFoundResponse as notFound } from "../errors.js";
 
 type FileServices = {
   downloads: DownloadLinks;
@@ -55,9 +50,9 @@ async function serveFile(services: FileServices, url: URL, method: string): Prom
 export function useFileDownloads(services: FileServices): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (!url.pathname.startsWith(FILES_PATH)) return;
+      if (routeOf(url) !== "files") return;
       if (request.method !== "GET" && request.method !== "HEAD") {
-        endResponse(new Response(null, { status: 405, headers: { allow: "GET, HEAD" } }));
+        endResponse(methodNotAllowedResponse("GET, HEAD"));
         return;
       }
       endResponse(await serveFile(services, url, request.method));

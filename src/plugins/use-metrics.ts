@@ -3,13 +3,14 @@
 // plugin list so the duration covers authentication and the response cache too.
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { ExecutionResult } from "graphql";
+import { routeOf } from "../http/routes.js";
 import type { Metrics } from "../metrics.js";
 import { operationNameOf } from "./operation-name.js";
 
 type Timing = { startedAt: number; operationName?: string | null };
 
-export function useMetrics(options: { metrics: Metrics; endpoint: string; graphqlEndpoint: string }): Plugin {
-  const { metrics, endpoint, graphqlEndpoint } = options;
+export function useMetrics(options: { metrics: Metrics }): Plugin {
+  const { metrics } = options;
   const timings = new WeakMap<Request, Timing>();
   const countErrors = (result: ExecutionResult) => {
     for (const error of result.errors ?? []) {
@@ -19,14 +20,14 @@ export function useMetrics(options: { metrics: Metrics; endpoint: string; graphq
   };
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname === endpoint && request.method === "GET") {
+      if (routeOf(url) === "metrics") {
         return metrics.registry.metrics().then((text) =>
           endResponse(
             new fetchAPI.Response(text, { status: 200, headers: { "content-type": metrics.registry.contentType } }),
           ),
         );
       }
-      if (url.pathname === graphqlEndpoint) timings.set(request, { startedAt: performance.now() });
+      if (routeOf(url) === "graphql") timings.set(request, { startedAt: performance.now() });
     },
     onParams({ request, params }) {
       const timing = timings.get(request);

@@ -4,6 +4,7 @@
 // response cache, so cache hits count too.
 import type { Plugin } from "graphql-yoga";
 import { errorResponse, rateLimited } from "../errors.js";
+import { isGraphQLRequest } from "../http/routes.js";
 import type { Metrics } from "../metrics.js";
 import type { RateLimitSubject, RequestRateLimiter } from "../rate-limit/request-rate-limiter.js";
 import { authenticationOf } from "../request/authentication.js";
@@ -21,12 +22,11 @@ export function clientAddress(request: Request, serverContext: unknown, trustPro
 }
 
 export function useRateLimit(options: {
-  graphqlEndpoint: string;
   limiter: RequestRateLimiter;
   metrics: Metrics;
   trustProxy: boolean;
 }): Plugin {
-  const { graphqlEndpoint, limiter, metrics, trustProxy } = options;
+  const { limiter, metrics, trustProxy } = options;
   const subjectOf = (request: Request, serverContext: unknown): RateLimitSubject => {
     const viewer = authenticationOf(request)?.viewer;
     return viewer
@@ -35,7 +35,7 @@ export function useRateLimit(options: {
   };
   return {
     async onRequest({ request, url, serverContext, endResponse }) {
-      if (url.pathname !== graphqlEndpoint) return;
+      if (!isGraphQLRequest(url)) return;
       const subject = subjectOf(request, serverContext);
       const verdict = await limiter.consume(subject);
       if (!verdict) return;

@@ -4,7 +4,7 @@
 // behind it; mutations and subscriptions keep a transaction per statement.
 import type { Plugin } from "@envelop/core";
 import { getOperationAST } from "graphql";
-import { runInReadSession } from "../db/row-level-security.js";
+import { runInReadSession } from "../db/read-sessions.js";
 
 export function useTenantReadSessions(): Plugin {
   return {

@@ -2,7 +2,7 @@
 // ONE statement. Raw SQL because the ORM cannot combine the two; the tenant id is bound
 // through $queryTenant like every raw query.
 import type { TenantScopedClient } from "../db/tenant-scope.js";
-import { Prisma, type Record } from "../generated/prisma/client.js";
+import { type Attachment, Prisma, type Record } from "../generated/prisma/client.js";
 import {
   type Keyset,
   type KeysetOrder,
@@ -33,30 +33,73 @@ function filterConditions(filter: RecordFilter): Prisma.Sql[] {
 
 const where = (conditions: Prisma.Sql[]) => Prisma.join(conditions, " AND ");
 
+/** A record as the page query returns it, with its first page of attachments when asked. */
+type PageRow = Record & { totalCount?: number; firstAttachments?: AttachmentJson[] | null };
+type AttachmentJson = Omit<Attachment, "createdAt"> & { createdAt: string };
+
+/**
+ * The first `limit` + 1 attachments of each record of the page, as one JSON array per row
+ * (the same rows and order as the attachment loader's statement), so that a page and its
+ * attachments cost one statement. Evaluated on the page's rows only: it wraps the page.
+ */
+function firstAttachmentsColumn(customerId: string, limit: number): Prisma.Sql {
+  return Prisma.sql`(
+    SELECT coalesce(json_agg(a ORDER BY a."createdAt", a."id"), '[]'::json)
+    FROM (
+      SELECT x.* FROM "Attachment" x
+      WHERE x."customerId" = ${customerId}::uuid AND x."recordId" = p."id"
+      ORDER BY x."createdAt", x."id"
+      LIMIT ${limit + 1}
+    ) a
+  ) AS "firstAttachments"`;
+}
+
+const attachmentFromJson = (json: AttachmentJson): Attachment => ({ ...json, createdAt: new Date(json.createdAt) });
+
+export type RecordPage = {
+  rows: Record[];
+  totalCount: number | null;
+  /** Each record's first attachments (limit + 1 at most), when `attachmentsLimit` was given. */
+  firstAttachments: Map<string, Attachment[]> | null;
+};
+
 export async function fetchRecordPage(
   db: TenantScopedClient,
-  options: { filter: RecordFilter; order: RecordOrderName; request: PageRequest<Keyset>; withTotal: boolean },
-): Promise<{ rows: Record[]; totalCount: number | null }> {
+  options: {
+    filter: RecordFilter;
+    order: RecordOrderName;
+    request: PageRequest<Keyset>;
+    withTotal: boolean;
+    /** Also fetch each record's first page of attachments of this size (null: don't). */
+    attachmentsLimit: number | null;
+  },
+): Promise<RecordPage> {
   const order = recordOrders[options.order];
   const page = Prisma.sql`${keysetOrderBy(order, options.request)} ${pageLimit(options.request)}`;
-  if (!options.withTotal) {
-    const rows = await db.$queryTenant<Record>((customerId) => {
-      const conditions = [Prisma.sql`"customerId" = ${customerId}::uuid`, ...filterConditions(options.filter)];
-      conditions.push(...keysetConditions(order, options.request));
-      return Prisma.sql`SELECT * FROM "Record" WHERE ${where(conditions)} ${page}`;
-    });
-    return { rows, totalCount: null };
-  }
-  // The count row always exists, so an empty page still reports its total.
-  const rows = await db.$queryTenant<Record & { totalCount: number }>((customerId) => {
+  const attachmentsLimit = options.attachmentsLimit;
+  const rows = await db.$queryTenant<PageRow>((customerId) => {
     const matching = [Prisma.sql`"customerId" = ${customerId}::uuid`, ...filterConditions(options.filter)];
-    const pageConditions = [...matching, ...keysetConditions(order, options.request)];
+    const pageRows = Prisma.sql`SELECT * FROM "Record" WHERE ${where([...matching, ...keysetConditions(order, options.request)])} ${page}`;
+    if (!options.withTotal && attachmentsLimit === null) return pageRows;
+    const attachments =
+      attachmentsLimit === null ? Prisma.empty : Prisma.sql`, ${firstAttachmentsColumn(customerId, attachmentsLimit)}`;
+    // A join (or a wrapping query) does not promise to keep the order: say it again.
+    const reordered = keysetOrderBy(order, options.request, "p");
+    if (!options.withTotal) return Prisma.sql`SELECT p.* ${attachments} FROM (${pageRows}) p ${reordered}`;
+    // The count row always exists, so an empty page still reports its total.
     return Prisma.sql`
-      SELECT t."totalCount", p.*
+      SELECT t."totalCount", p.* ${attachments}
       FROM (SELECT count(*)::int AS "totalCount" FROM "Record" WHERE ${where(matching)}) t
-      LEFT JOIN LATERAL (SELECT * FROM "Record" WHERE ${where(pageConditions)} ${page}) p ON true
-      ${keysetOrderBy(order, options.request, "p")}`; // a join does not promise to keep the order
+      LEFT JOIN LATERAL (${pageRows}) p ON true
+      ${reordered}`;
   });
-  const totalCount = rows[0]?.totalCount ?? 0;
-  return { rows: rows.filter((row) => row.id !== null).map(({ totalCount: _, ...row }) => row), totalCount };
+  const totalCount = options.withTotal ? (rows[0]?.totalCount ?? 0) : null;
+  const firstAttachments = attachmentsLimit === null ? null : new Map<string, Attachment[]>();
+  const records: Record[] = [];
+  for (const { totalCount: _, firstAttachments: attachments, ...record } of rows) {
+    if (record.id === null) continue; // the count row of an empty page
+    records.push(record);
+    firstAttachments?.set(record.id, (attachments ?? []).map(attachmentFromJson));
+  }
+  return { rows: records, totalCount, firstAttachments };
 }

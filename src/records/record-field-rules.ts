@@ -3,19 +3,37 @@
 // record is always one a user could have typed in.
 import { z } from "zod";
 
-export const referenceNumberRule = z
-  .string()
+// Text PostgreSQL can store. It refuses U+0000 in text and in jsonb (where a sync's rows and
+// a job's report travel), and an unpaired UTF-16 surrogate is no Unicode at all: jsonb refuses
+// its escape, and a text column would silently get U+FFFD instead. Every other code point is
+// storable in a UTF8 database. Every string a mutation or a feed stores starts from this.
+const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL would refuse `value` as text, or null when it can store it. */
+export function unstorableTextProblem(value: string): string | null {
+  if (value.includes("\u0000")) return "must not contain NUL characters (U+0000)";
+  if (unpairedSurrogate.test(value)) return "must not contain unpaired UTF-16 surrogates (not valid Unicode)";
+  return null;
+}
+
+/** A string that PostgreSQL can store (see above); add the field's own rules after it. */
+export const storableText = () =>
+  z.string().check((context) => {
+    const problem = unstorableTextProblem(context.value);
+    if (problem) context.issues.push({ code: "custom", message: problem, input: context.value, continue: false });
+  });
+
+export const referenceNumberRule = storableText()
   .trim()
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "may contain letters, digits, '.', '_', '/' and '-'");
 
-export const categoryCodeRule = z
-  .string()
+export const categoryCodeRule = storableText()
   .trim()
   .regex(/^[A-Z0-9_-]{1,32}$/, "must be 1 to 32 upper-case letters, digits, '_' or '-' (e.g. CAT001)");
 
-export const titleRule = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
+export const titleRule = storableText().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
 
 // A record's date lies in years 0001 to 9999 of UTC, the range every part of the stack can
 // hold and print: JavaScript's toISOString, the DateTime scalar and the pg drivers all

@@ -14,7 +14,7 @@ import { FileTooLargeError, storeUpload } from "../storage/store-upload.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
-import { isForeignKeyViolation, isMissingRow } from "./prisma-errors.js";
+import { isForeignKeyViolation, isMissingRow } from "../db/prisma-errors.js";
 import { RecordRef } from "./record.js";
 
 const notAnUpload = () =>

@@ -6,6 +6,7 @@ import { requireWriter } from "../auth/permissions.js";
 import { badUserInput, notFound } from "../errors.js";
 import { checkFeedUrl } from "../jobs/allowed-hosts.js";
 import { IdempotencyConflict } from "../jobs/job-service.js";
+import { storableText } from "../records/record-field-rules.js";
 import type { CollectionJob } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
@@ -26,16 +27,26 @@ const CancelJobInput = builder.inputType("CancelJobInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-const syncRecordsSchema = z.object({
-  sourceUrl: z.string().trim().min(1, "must not be empty").max(2_000, "must be at most 2000 characters"),
-  idempotencyKey: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(200, "must be at most 200 characters")
-    .nullish()
-    .transform((value) => value ?? null),
-});
+/** syncRecords' input; the feed URL must be on a host in `allowedHosts` (SYNC_ALLOWED_HOSTS). */
+const syncRecordsSchema = (allowedHosts: readonly string[]) =>
+  z.object({
+    sourceUrl: storableText()
+      .trim()
+      .min(1, "must not be empty")
+      .max(2_000, "must be at most 2000 characters")
+      .transform((value, context) => {
+        const check = checkFeedUrl(value, allowedHosts);
+        if (check.allowed) return check.url.toString();
+        context.addIssue({ code: "custom", message: check.reason });
+        return z.NEVER;
+      }),
+    idempotencyKey: storableText()
+      .trim()
+      .min(1, "must not be empty")
+      .max(200, "must be at most 200 characters")
+      .nullish()
+      .transform((value) => value ?? null),
+  });
 
 const QueuedJobPayload = builder.objectRef<{ job: CollectionJob }>("QueuedJobPayload").implement({
   fields: (t) => ({
@@ -56,14 +67,12 @@ builder.mutationField("syncRecords", (t) =>
     args: { input: t.arg({ type: SyncRecordsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireWriter(ctx.viewer);
-      const { sourceUrl, idempotencyKey } = validateInput(syncRecordsSchema, input);
-      const check = checkFeedUrl(sourceUrl, ctx.services.config.sync.allowedHosts);
-      if (!check.allowed) throw badUserInput(`sourceUrl ${check.reason}.`, "sourceUrl");
+      const { sourceUrl, idempotencyKey } = validateInput(syncRecordsSchema(ctx.services.config.sync.allowedHosts), input);
       try {
         const job = await ctx.services.jobs.startRecordSync({
           customerId: viewer.customer.id,
           userId: viewer.user.id,
-          sourceUrl: check.url.toString(),
+          sourceUrl,
           idempotencyKey,
         });
         return { job };

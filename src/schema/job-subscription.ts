@@ -1,66 +1,57 @@
 // jobUpdated: the job as it is now, then every committed change of its status or progress,
-// ending when the job ends. Changes come over LISTEN/NOTIFY, so a worker in another process
-// is followed too. Yoga's onExecute hooks do not run for subscriptions, so this resolver
-// checks the viewer and the job's owner itself.
+// ending when the job ends. Changes come over LISTEN/NOTIFY (src/jobs/job-events.ts), so a
+// worker in another process is followed too, and a subscription costs no SQL while its job is
+// unchanged. A client that disconnects ends its subscription at once (job-update-stream.ts).
+// Open subscriptions are capped per customer (JOB_SUBSCRIPTIONS_PER_CUSTOMER). Yoga's
+// onExecute hooks do not run for subscriptions, so this resolver checks the viewer and the
+// job's owner itself.
 import { requireViewer } from "../auth/permissions.js";
 import type { Context } from "../context.js";
-import { notFound } from "../errors.js";
-import type { JobSnapshot } from "../jobs/job-events.js";
-import { isFinalStatus } from "../jobs/job-status.js";
+import { notFound, tooManySubscriptions } from "../errors.js";
+import { JobUpdateStream } from "../jobs/job-update-stream.js";
 import { builder } from "./builder.js";
 import { requireNodeId } from "./global-id.js";
 import { CollectionJobRef } from "./job.js";
 
 builder.subscriptionType({});
 
-/** A notification missed while LISTEN reconnects is caught up by re-reading the row this often. */
-const RECHECK_MS = 5_000;
-
-const sameState = (a: JobSnapshot, b: JobSnapshot) =>
-  a.updatedAt.getTime() === b.updatedAt.getTime() && a.status === b.status && a.progress === b.progress;
-
 /**
- * Starts following the job: listens first, then reads the row through the tenant-scoped
- * client (another customer's job is simply not found), so no change falls in between.
+ * Starts following the job for the viewer's customer: listens first, then reads the job (no
+ * SQL when this process already follows it), so no change falls in between. Another
+ * customer's job is simply not found.
  */
-async function followJob(ctx: Context, jobId: string): Promise<AsyncGenerator<JobSnapshot>> {
-  const pending: JobSnapshot[] = [];
-  let wake: (() => void) | null = null;
-  const stop = await ctx.services.jobs.events.follow(jobId, (snapshot) => {
-    pending.push(snapshot);
-    wake?.();
-  });
-  const first = await ctx.db.collectionJob.findUnique({ where: { id: jobId } }).catch((error: unknown) => {
-    stop();
-    throw error;
-  });
-  if (!first) {
-    stop();
-    throw notFound("Job");
-  }
-  const reread = () => ctx.db.collectionJob.findUnique({ where: { id: jobId } });
-  return (async function* () {
-    try {
-      let last: JobSnapshot = first;
-      yield first;
-      while (!isFinalStatus(last.status)) {
-        if (pending.length === 0) {
-          const woken = new Promise<void>((resolve) => (wake = resolve));
-          const timer = setTimeout(() => wake?.(), RECHECK_MS);
-          await woken;
-          clearTimeout(timer);
-          wake = null;
-        }
-        const next = pending.shift() ?? (await reread());
-        if (!next || next.updatedAt.getTime() < last.updatedAt.getTime()) continue;
-        if (sameState(next, last)) continue;
-        last = next;
-        yield next;
-      }
-    } finally {
+async function followJob(ctx: Context, customerId: string, jobId: string): Promise<JobUpdateStream> {
+  const slots = ctx.services.jobs.subscriptionSlots;
+  const release = slots.take(customerId);
+  if (!release) throw tooManySubscriptions(slots.perCustomer);
+  let stream: JobUpdateStream | null = null;
+  try {
+    const { current, stop } = await ctx.services.jobs.events.follow(
+      jobId,
+      customerId,
+      () => ctx.db.collectionJob.findUnique({ where: { id: jobId } }),
+      (snapshot) => stream?.offer(snapshot),
+    );
+    if (!current) {
       stop();
+      throw notFound("Job");
     }
-  })();
+    const signal = ctx.request.signal;
+    // Also end when the request itself is aborted, should the stream never be iterated.
+    const onAbort = () => void stream?.return();
+    const end = () => {
+      stop();
+      release();
+      signal?.removeEventListener("abort", onAbort);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    stream = new JobUpdateStream(current, end);
+    if (signal?.aborted) onAbort();
+    return stream;
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 builder.subscriptionField("jobUpdated", (t) =>
@@ -69,9 +60,9 @@ builder.subscriptionField("jobUpdated", (t) =>
     description: "The job now and at each change of status or progress; completes when the job ends.",
     args: { jobId: t.arg.id({ required: true }) },
     subscribe: (_root, { jobId }, ctx) => {
-      requireViewer(ctx.viewer);
+      const viewer = requireViewer(ctx.viewer);
       const id = requireNodeId(jobId, "CollectionJob", "jobId");
-      return followJob(ctx, id);
+      return followJob(ctx, viewer.customer.id, id);
     },
     resolve: (snapshot) => snapshot as never,
   }),

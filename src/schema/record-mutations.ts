@@ -14,8 +14,8 @@ import {
   referenceNumberRule,
   titleRule,
 } from "../records/record-field-rules.js";
-import { validateInput } from "./input-validation.js";
-import { isMissingRow, isUniqueViolation } from "./prisma-errors.js";
+import { nodeIdRule, validateInput } from "./input-validation.js";
+import { isMissingRow, isUniqueViolation } from "../db/prisma-errors.js";
 import { RecordRef } from "./record.js";
 import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
 
@@ -27,7 +27,7 @@ const recordFields = {
 };
 
 const createRecordSchema = z.object({ ...recordFields, createdDate: recordFields.createdDate.optional() });
-const updateRecordSchema = z.object(recordFields).partial();
+const updateRecordSchema = z.object({ id: nodeIdRule("Record"), ...z.object(recordFields).partial().shape });
 
 function duplicateReference(referenceNumber: string | undefined) {
   return badUserInput(`A record with referenceNumber ${referenceNumber} already exists.`, "referenceNumber");
@@ -100,11 +100,9 @@ builder.mutationField("updateRecord", (t) =>
     args: { input: t.arg({ type: UpdateRecordInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireWriter(ctx.viewer);
-      const id = requireNodeId(input.id, "Record", "id");
-      const { id: _, ...changes } = input;
       // null means "leave as is" for these non-nullable columns.
-      const present = Object.fromEntries(Object.entries(changes).filter(([, value]) => value != null));
-      const data = validateInput(updateRecordSchema, present);
+      const present = Object.fromEntries(Object.entries(input).filter(([, value]) => value != null));
+      const { id, ...data } = validateInput(updateRecordSchema, present);
       try {
         const record = await ctx.db.record.update({ where: { id }, data });
         await ctx.services.responseCache.recordsChanged(viewer.customer.id, [record.id]);

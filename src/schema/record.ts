@@ -7,6 +7,7 @@ import { MAX_PAGE_SIZE, pageComplexity } from "../pagination/page-request.js";
 import { fetchRecordPage, recordOrders } from "../queries/records-page.js";
 import { RECORD_DATE_RANGE_TEXT, recordDateRule } from "../records/record-field-rules.js";
 import { AttachmentRef } from "./attachment.js";
+import { firstAttachmentsPageSize } from "./attachments-prefetch.js";
 import { builder } from "./builder.js";
 import { validateInput } from "./input-validation.js";
 import { selectsField } from "./selection.js";
@@ -116,13 +117,23 @@ builder.queryField("records", (t) =>
         const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: `records:${order}` };
         const request = keysetPageRequest(list, args);
         validateInput(recordFilterSchema, { filter: args.filter });
-        const { rows, totalCount } = await fetchRecordPage(ctx.db, {
+        // With batching on, the page's statement also brings the attachments the query will
+        // ask for (one statement, not two); off, the N+1 baseline stays N+1.
+        const attachmentsLimit = ctx.services.loaderOptions.batch ? firstAttachmentsPageSize(info) : null;
+        const { rows, totalCount, firstAttachments } = await fetchRecordPage(ctx.db, {
           filter: args.filter ?? {},
           order,
           request,
           withTotal: selectsField(info, "totalCount"),
+          attachmentsLimit,
         });
-        for (const row of rows) ctx.loaders.recordById.prime(row.id, row);
+        for (const row of rows) {
+          ctx.loaders.recordById.prime(row.id, row);
+          const attachments = firstAttachments?.get(row.id);
+          if (attachments && attachmentsLimit !== null) {
+            ctx.loaders.attachmentPages.prime({ recordId: row.id, limit: attachmentsLimit, after: null }, attachments);
+          }
+        }
         const sortColumn = recordOrders[order].column;
         return {
           ...keysetConnection(list, rows, request, (row) =>

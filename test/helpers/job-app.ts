@@ -142,3 +142,57 @@ export async function collectJobUpdates(t: TestApp, token: string, jobId: string
     })
     .filter((event): event is SseEvent => event !== null);
 }
+
+export type OpenSubscription = {
+  status: number;
+  /** The next SSE event; fails after `timeoutMs`. */
+  next(timeoutMs?: number): Promise<SseEvent>;
+  /** Disconnects, as a browser closing the tab would. */
+  close(): Promise<void>;
+};
+
+/** Opens a jobUpdated subscription over SSE and reads its events one at a time. */
+export async function openJobSubscription(t: TestApp, token: string, jobId: string): Promise<OpenSubscription> {
+  const query = `subscription($id: ID!) { jobUpdated(jobId: $id) { id status progress } }`;
+  const url = `http://yoga/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ id: jobId }))}`;
+  const controller = new AbortController();
+  const response = await t.app.fetch(url, {
+    headers: { accept: "text/event-stream", authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const parse = (block: string): SseEvent | null => {
+    const event = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    return event ? { event, data: data ? JSON.parse(data) : null } : null;
+  };
+  return {
+    status: response.status,
+    async next(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const end = buffer.indexOf("\n\n");
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = parse(block);
+          if (event) return event;
+          continue;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error("no SSE event in time");
+        const chunk = await Promise.race([
+          reader.read(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no SSE event in time")), left)),
+        ]);
+        if (chunk.done) return { event: "end-of-stream", data: null };
+        buffer += chunk.value;
+      }
+    },
+    async close() {
+      controller.abort();
+      await reader.cancel().catch(() => {});
+    },
+  };
+}

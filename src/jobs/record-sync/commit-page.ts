@@ -10,7 +10,15 @@ import type { PrismaClient } from "../../generated/prisma/client.js";
 import { updateLeasedJob, withLease } from "../job-lease.js";
 import { applyRecordPage } from "./apply-record-page.js";
 import type { FeedPage } from "./feed-page.js";
-import { advanceCheckpoint, isPageApplied, progressAfter, readCheckpoint, type SyncCheckpoint, syncResult } from "./sync-checkpoint.js";
+import {
+  advanceCheckpoint,
+  isPageApplied,
+  type PageCosts,
+  progressAfter,
+  readCheckpoint,
+  type SyncCheckpoint,
+  syncResult,
+} from "./sync-checkpoint.js";
 
 export type PageTarget = { jobId: string; leaseToken: string; customerId: string };
 export type CommittedPage = { next: SyncCheckpoint; changedRecordIds: string[] };
@@ -21,6 +29,7 @@ export async function commitPage(
   target: PageTarget,
   state: SyncCheckpoint,
   page: FeedPage,
+  costs: PageCosts,
   { afterOutage, log }: { afterOutage: boolean; log: Logger },
 ): Promise<CommittedPage> {
   if (afterOutage) {
@@ -33,7 +42,7 @@ export async function commitPage(
   const finished = page.nextCursor === null;
   return withLease(prisma, target.jobId, target.leaseToken, async (tx) => {
     const changes = await applyRecordPage(tx, target.customerId, page.records);
-    const next = advanceCheckpoint(state, page, changes);
+    const next = advanceCheckpoint(state, page, changes, costs);
     await updateLeasedJob(tx, target.jobId, {
       checkpoint: next,
       progress: progressAfter(next, finished),

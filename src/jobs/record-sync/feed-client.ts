@@ -20,8 +20,11 @@ export function feedPageUrl(sourceUrl: string, cursor: string | null): string {
   return url.toString();
 }
 
+/** The parsed JSON body and its size on the wire (what SYNC_MAX_TOTAL_BYTES counts). */
+export type FeedResponse = { body: unknown; bytes: number };
+
 /** GETs `url` and parses its JSON body. `signal` aborts when this attempt loses its job. */
-export async function fetchFeedJson(url: string, options: FeedClientOptions, signal: AbortSignal): Promise<unknown> {
+export async function fetchFeedJson(url: string, options: FeedClientOptions, signal: AbortSignal): Promise<FeedResponse> {
   let target = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const check = checkFeedUrl(target, options.allowedHosts);
@@ -71,7 +74,7 @@ async function readJson(
   response: Response,
   options: FeedClientOptions,
   signal: AbortSignal,
-): Promise<unknown> {
+): Promise<FeedResponse> {
   const { status, statusText } = response;
   if (status === 408 || status === 429 || status >= 500) {
     await response.body?.cancel();
@@ -93,22 +96,22 @@ async function readJson(
     await response.body?.cancel();
     throw tooLarge();
   }
-  const text = await readCapped(response, options.maxResponseBytes, tooLarge, signal);
+  const bytes = await readCapped(response, options.maxResponseBytes, tooLarge, signal);
   try {
-    return JSON.parse(text);
+    return { body: JSON.parse(bytes.toString("utf8")), bytes: bytes.byteLength };
   } catch {
     throw new PermanentJobError("The feed's answer is not valid JSON.");
   }
 }
 
-/** The body as text, refusing to hold more than `maxBytes` whatever Content-Length said. */
+/** The body, refusing to hold more than `maxBytes` whatever Content-Length said. */
 async function readCapped(
   response: Response,
   maxBytes: number,
   tooLarge: () => Error,
   signal: AbortSignal,
-): Promise<string> {
-  if (!response.body) return "";
+): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -128,5 +131,5 @@ async function readCapped(
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
     throw new TransientJobError(`The feed connection broke while reading a page (${(error as Error).message}).`);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

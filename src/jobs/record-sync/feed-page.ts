@@ -2,12 +2,19 @@
 // sync (the feed is broken); a record that is invalid is rejected, counted and reported,
 // and the rest of the page goes on.
 import { z } from "zod";
-import { categoryCodeRule, recordDateRule, referenceNumberRule, titleRule } from "../../records/record-field-rules.js";
+import {
+  categoryCodeRule,
+  recordDateRule,
+  referenceNumberRule,
+  storableText,
+  titleRule,
+  unstorableTextProblem,
+} from "../../records/record-field-rules.js";
 import { PermanentJobError } from "../job-errors.js";
 
 // Record fields follow the same rules as createRecord (src/records/record-field-rules.ts).
 const feedAttachmentSchema = z.object({
-  filename: z.string().trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
+  filename: storableText().trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
   contentType: z
     .string()
     .trim()
@@ -36,8 +43,18 @@ export type FeedPage = { records: FeedRecord[]; rejected: Rejection[]; nextCurso
 
 const feedPageSchema = z.object({
   records: z.array(z.unknown()),
-  nextCursor: z.string().min(1).max(2_000).nullable(),
+  nextCursor: storableText().min(1).max(2_000).nullable(),
 });
+
+// A rejection quotes the feed's referenceNumber, and the report is stored (jsonb): quote it so
+// it can be stored, and briefly, whatever the feed sent.
+const MAX_QUOTED_REFERENCE = 100;
+function quotedReference(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const quoted = unstorableTextProblem(value) === null ? value : JSON.stringify(value).slice(1, -1);
+  const codePoints = [...quoted]; // never cut a surrogate pair in two
+  return codePoints.length > MAX_QUOTED_REFERENCE ? `${codePoints.slice(0, MAX_QUOTED_REFERENCE).join("")}…` : quoted;
+}
 
 export function parseFeedPage(body: unknown, maxPageRecords: number): FeedPage {
   const page = feedPageSchema.safeParse(body);
@@ -57,8 +74,7 @@ export function parseFeedPage(body: unknown, maxPageRecords: number): FeedPage {
   const seen = new Set<string>();
   for (const raw of page.data.records) {
     const parsed = feedRecordSchema.safeParse(raw);
-    const reference = (raw as { referenceNumber?: unknown } | null)?.referenceNumber;
-    const referenceNumber = typeof reference === "string" ? reference : null;
+    const referenceNumber = quotedReference((raw as { referenceNumber?: unknown } | null)?.referenceNumber);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       rejected.push({ referenceNumber, reason: `${issue.path.join(".") || "record"}: ${issue.message}` });

@@ -18,8 +18,10 @@ import {
 import { claimJob, settleJob } from "../job-lease.js";
 import { commitPage } from "./commit-page.js";
 import { feedPageUrl, fetchFeedJson, type FeedClientOptions } from "./feed-client.js";
-import { type FeedPage, parseFeedPage } from "./feed-page.js";
+import { parseFeedPage } from "./feed-page.js";
+import type { FairTurns } from "./fair-turns.js";
 import { readCheckpoint, type SyncCheckpoint } from "./sync-checkpoint.js";
+import { checkPageBounds, checkTimeLeft, probeCursor } from "./sync-bounds.js";
 import { type DatabaseWait, untilDatabaseAnswers } from "./until-database-answers.js";
 
 /** Told which records a sync created or changed, e.g. to drop them from a response cache. */
@@ -32,6 +34,8 @@ export type RecordSyncDependencies = {
   onRecordsChanged?: RecordsChangedHook;
   /** True once the worker was asked to stop: the attempt ends at the next page boundary. */
   isStopping: () => boolean;
+  /** Yielding the worker slot to other customers' syncs (fair-turns.ts); none: never yields. */
+  turns?: FairTurns;
 };
 
 export type RecordSyncAttempt = {
@@ -41,6 +45,8 @@ export type RecordSyncAttempt = {
   maxAttempts: number;
   /** Aborted by pg-boss when this attempt's claim on the job is gone. */
   signal: AbortSignal;
+  /** False for the next turn of a sync that yielded its slot (it continues the same attempt). */
+  countsAsAttempt?: boolean;
 };
 
 export async function runRecordSync(deps: RecordSyncDependencies, attempt: RecordSyncAttempt): Promise<void> {
@@ -48,12 +54,14 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
   const log = deps.logger.child({ jobId: attempt.jobId, attempt: attempt.attempt });
   const databaseWait = databaseWaitFor(deps, attempt, log);
   // Claiming again after a lost answer is safe: a claim with this lease token counts once.
-  const job = await untilDatabaseAnswers(databaseWait, () => claimJob(deps.prisma, attempt.jobId, leaseToken));
+  const job = await untilDatabaseAnswers(databaseWait, () =>
+    claimJob(deps.prisma, attempt.jobId, leaseToken, { countsAsAttempt: attempt.countsAsAttempt }),
+  );
   if (!job) return;
   try {
     const sync = { ...attempt, leaseToken, customerId: job.customerId, sourceUrl: job.sourceUrl };
-    await syncPages(deps, sync, readCheckpoint(job.checkpoint), databaseWait, log);
-    log.info("record sync finished");
+    const outcome = await syncPages(deps, sync, readCheckpoint(job.checkpoint), databaseWait, log);
+    log.info(outcome === "finished" ? "record sync finished" : "record sync yielded its turn to another customer's");
   } catch (error) {
     await handleFailure(deps, attempt, leaseToken, error, log);
   }
@@ -77,30 +85,42 @@ async function syncPages(
   start: SyncCheckpoint,
   databaseWait: DatabaseWait,
   log: Logger,
-): Promise<void> {
-  const { config, prisma } = deps;
+): Promise<"finished" | "yielded"> {
+  const { config, prisma, turns } = deps;
   const feed: FeedClientOptions = {
     allowedHosts: config.sync.allowedHosts,
     timeoutMs: config.sync.requestTimeoutMs,
     maxResponseBytes: config.sync.maxResponseBytes,
     userAgent: `testapp-record-sync (pid ${process.pid})`,
   };
+  // Time spent running, over all attempts: what earlier ones saved plus this one's.
+  const turnStarted = Date.now();
+  const elapsedMs = () => start.elapsedMs + (Date.now() - turnStarted);
   // Only the database steps wait out an outage; the feed has its own transient/permanent
   // handling, and a page already fetched is kept and committed once the database is back.
   let state = start;
   for (;;) {
     if (deps.isStopping()) throw new WorkerStoppingError();
+    checkTimeLeft(elapsedMs(), config.sync);
     await untilDatabaseAnswers(databaseWait, () => assertStillWanted(prisma, sync));
-    const body = await fetchFeedJson(feedPageUrl(sync.sourceUrl, state.cursor), feed, sync.signal);
+    const { body, bytes } = await fetchFeedJson(feedPageUrl(sync.sourceUrl, state.cursor), feed, sync.signal);
     const page = parseFeedPage(body, config.sync.maxPageRecords);
-    checkPageLimits(state, page, config.sync.maxRecords);
+    checkPageBounds(state, { recordCount: page.records.length + page.rejected.length, bytes }, config.sync);
+    const cycle = probeCursor(state.cycle, page.nextCursor);
     const from = state;
     const { next, changedRecordIds } = await untilDatabaseAnswers(databaseWait, (afterOutage) =>
-      commitPage(prisma, sync, from, page, { afterOutage, log }),
+      commitPage(prisma, sync, from, page, { bytes, elapsedMs: elapsedMs(), cycle }, { afterOutage, log }),
     );
     state = next;
     await reportChanges(deps, sync.customerId, changedRecordIds);
-    if (page.nextCursor === null) return;
+    if (page.nextCursor === null) return "finished";
+    if (turns && Date.now() - turnStarted >= turns.fairShareMs) {
+      const waiting = await untilDatabaseAnswers(databaseWait, () => turns.othersWaiting(sync.customerId));
+      if (waiting) {
+        await untilDatabaseAnswers(databaseWait, () => turns.yieldTurn(sync));
+        return "yielded";
+      }
+    }
   }
 }
 
@@ -112,16 +132,6 @@ async function assertStillWanted(prisma: PrismaClient, sync: LeasedSync): Promis
   });
   if (job?.status === "CANCELLED") throw new JobCancelledError();
   if (!job || job.leaseToken !== sync.leaseToken) throw new LeaseLostError();
-}
-
-function checkPageLimits(state: SyncCheckpoint, page: FeedPage, maxRecords: number): void {
-  const total = state.records + page.records.length + page.rejected.length;
-  if (total > maxRecords) {
-    throw new PermanentJobError(`The feed holds more than ${maxRecords} records, the most one sync may read.`);
-  }
-  if (page.nextCursor !== null && page.nextCursor === state.cursor) {
-    throw new PermanentJobError("The feed returned the same cursor again; it would never end.");
-  }
 }
 
 async function reportChanges(deps: RecordSyncDependencies, customerId: string, recordIds: string[]) {

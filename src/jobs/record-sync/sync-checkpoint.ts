@@ -3,6 +3,7 @@
 import type { Prisma } from "../../generated/prisma/client.js";
 import type { PageChanges } from "./apply-record-page.js";
 import type { FeedPage, Rejection } from "./feed-page.js";
+import { type CycleProbe, startingProbe } from "./sync-bounds.js";
 
 const MAX_REPORTED_REJECTIONS = 20;
 
@@ -17,6 +18,11 @@ export type SyncCheckpoint = {
   rejected: number;
   /** The first few rejected records and why, for the user. */
   rejections: Rejection[];
+  /** Feed response bytes read, and time spent running, over all attempts (sync-bounds.ts). */
+  bytes: number;
+  elapsedMs: number;
+  /** Where the cursor cycle detector stands (sync-bounds.ts). */
+  cycle: CycleProbe;
 };
 
 export const emptyCheckpoint: SyncCheckpoint = {
@@ -28,6 +34,9 @@ export const emptyCheckpoint: SyncCheckpoint = {
   unchanged: 0,
   rejected: 0,
   rejections: [],
+  bytes: 0,
+  elapsedMs: 0,
+  cycle: startingProbe,
 };
 
 export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
@@ -35,7 +44,10 @@ export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
   return { ...emptyCheckpoint, ...(value as Partial<SyncCheckpoint>) };
 }
 
-export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges): SyncCheckpoint {
+/** What a page adds besides its records: its size, the time until it was committed, the cycle detector's step. */
+export type PageCosts = { bytes: number; elapsedMs: number; cycle: CycleProbe };
+
+export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges, costs: PageCosts): SyncCheckpoint {
   return {
     cursor: page.nextCursor,
     pages: state.pages + 1,
@@ -45,6 +57,9 @@ export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes
     unchanged: state.unchanged + changes.unchanged,
     rejected: state.rejected + page.rejected.length,
     rejections: [...state.rejections, ...page.rejected].slice(0, MAX_REPORTED_REJECTIONS),
+    bytes: state.bytes + costs.bytes,
+    elapsedMs: costs.elapsedMs,
+    cycle: costs.cycle,
   };
 }
 
