@@ -8,6 +8,7 @@ import { createServices } from "./server.js";
 import { serveApi } from "./api-process.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
+import { announceCustomersChanged } from "./cache/record-change-notices.js";
 
 async function main() {
   const config = loadConfig();
@@ -19,7 +20,11 @@ async function main() {
   const applied = await migrate(database);
   const services = createServices(config, database);
   const { logger } = services;
-  if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
+  if (applied.length > 0) {
+    logger.info({ migrations: applied }, "applied migrations");
+    // Other instances may have cached what a migration changed (shared Redis, or their own).
+    await announceCustomersChanged(database.prisma, "all");
+  }
   if (!config.database.url && (await seedDemoData(database, services.storage)).seeded) logger.info("seeded the demo data");
 
   // The HTTP server, the job worker (unless WORKER_CONCURRENCY=0) and the file sweep.

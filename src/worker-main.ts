@@ -7,7 +7,7 @@ import { missingEmbeddedDatabaseMessage, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { JobService } from "./jobs/job-service.js";
 import { startJobWorker } from "./jobs/worker.js";
-import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { announceCustomersChanged, recordChangeAnnouncer } from "./cache/record-change-notices.js";
 import { createLogger } from "./logger.js";
 
 async function main() {
@@ -24,7 +24,8 @@ async function main() {
         "(WORKER_CONCURRENCY); separate workers need PostgreSQL (DATABASE_URL)",
     );
   }
-  await migrate(database);
+  // API instances may have cached what a migration changed.
+  if ((await migrate(database)).length > 0) await announceCustomersChanged(database.prisma, "all");
   const jobs = new JobService(config, database, logger);
   const worker = await startJobWorker({
     config,

@@ -48,7 +48,7 @@ describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process 
     const first = await startWorker();
     const id = await startSync(t, admin.token, url);
     const jobId = parseNodeId(id)!.id;
-    await waitForJob(t, admin.token, id, (job) => job.status === "RUNNING" && job.progress >= 0.75); // 3+ pages
+    await waitForJob(t, admin.token, id, (job) => job.status === "RUNNING" && job.pagesDone >= 3);
     first.child.kill("SIGKILL");
     await first.stop("SIGKILL");
     const pagesAtKill = await checkpointPages(jobId);
@@ -78,7 +78,7 @@ describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process 
     const url = feed.route(pagedFeed(feedRecords(30, "term"), 5, { delayMs: 300 }));
     const leaving = workers.at(-1)!;
     const id = await startSync(t, admin.token, url);
-    await waitForJob(t, admin.token, id, (job) => job.status === "RUNNING" && job.progress >= 0.5);
+    await waitForJob(t, admin.token, id, (job) => job.status === "RUNNING" && job.pagesDone >= 1);
     expect(await leaving.stop("SIGTERM")).toBe(0);
     const paused = await waitForJob(t, admin.token, id, (job) => job.status !== "RUNNING", 5_000);
     expect(paused.status).toBe("QUEUED");

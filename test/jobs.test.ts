@@ -49,13 +49,21 @@ describe("syncRecords", () => {
     expect(response.body.errors).toBeUndefined();
     const payload = response.body.data!.syncRecords;
     expect(payload.status).toBe("QUEUED");
-    expect(payload.job).toMatchObject({ id: payload.jobId, status: "QUEUED", progress: 0, kind: "RECORD_SYNC" });
+    expect(payload.job).toMatchObject({
+      id: payload.jobId,
+      status: "QUEUED",
+      progress: null,
+      recordsDone: 0,
+      pagesDone: 0,
+      recordsTotal: null,
+      kind: "RECORD_SYNC",
+    });
     expect(feed.hits(url)).toBe(0);
     // A feed page takes 1 s; the mutation must not wait for one.
     expect(latencyMs).toBeLessThan(1_000);
 
     const job = await waitForJob(t, admin.token, payload.jobId);
-    expect(job).toMatchObject({ status: "SUCCEEDED", progress: 1, attempts: 1, error: null });
+    expect(job).toMatchObject({ status: "SUCCEEDED", progress: 1, recordsDone: 25, pagesDone: 3, attempts: 1, error: null });
     expect(job.result).toMatchObject({ created: 25, updated: 0, unchanged: 0, rejected: 0, pages: 3 });
     expect(feed.hits(url)).toBe(3);
     expect(await recordCount(customer.id)).toBe(25);
@@ -216,7 +224,7 @@ describe("syncRecords", () => {
     const slow = feed.route(pagedFeed(feedRecords(30, "slow"), 2, { delayMs: 250 }));
     const waiting = feed.route(pagedFeed(feedRecords(2, "waiting"), 10));
     const running = await startSync(t, admin.token, slow);
-    await waitForJob(t, admin.token, running, (job) => job.status === "RUNNING" && job.progress > 0);
+    await waitForJob(t, admin.token, running, (job) => job.status === "RUNNING" && job.pagesDone > 0);
     const queued = await startSync(t, admin.token, waiting);
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // a free worker slot would have taken it by now
     expect((await readJob(t, admin.token, queued))!.status).toBe("QUEUED");
@@ -271,18 +279,35 @@ describe("retention", () => {
 describe("following jobs", () => {
   it("streams every status and progress change over SSE and completes when the job ends", async () => {
     const { admin } = await freshCustomer();
-    const url = feed.route(pagedFeed(feedRecords(9, "sse"), 3, { delayMs: 200 }));
+    // The feed says its total: progress is records done / total.
+    const url = feed.route(pagedFeed(feedRecords(9, "sse"), 3, { delayMs: 200, total: 12 }));
     const id = await startSync(t, admin.token, url);
     const events = await collectJobUpdates(t, admin.token, id);
     expect(events.at(-1)?.event).toBe("complete");
     const jobs = events.filter((event) => event.event === "next").map((event) => event.data.data.jobUpdated);
-    const states = jobs.map((job) => `${job.status}@${job.progress.toFixed(2)}`);
-    // The subscription may start before or just after the worker claims the job.
-    expect(states.filter((state) => state.startsWith("RUNNING@0.")).slice(-2)).toEqual(["RUNNING@0.50", "RUNNING@0.67"]);
-    expect(states.at(-1)).toBe("SUCCEEDED@1.00");
+    const states = jobs.map((job) => `${job.status}@${job.progress?.toFixed(2)}/${job.recordsDone}`);
+    // The subscription may start before or just after the worker claims the job. The feed said
+    // 12 while it held 9: progress follows what it said, and is 1 once it ended.
+    expect(states.filter((state) => state.startsWith("RUNNING@0.")).slice(-2)).toEqual(["RUNNING@0.25/3", "RUNNING@0.50/6"]);
+    expect(states.at(-1)).toBe("SUCCEEDED@1.00/9");
+    expect(jobs.at(-1)).toMatchObject({ recordsTotal: 12, pagesDone: 3 });
     expect(jobs.at(-1).result).toMatchObject({ created: 9, pages: 3 });
-    const progress = jobs.map((job) => job.progress);
+    const progress = jobs.map((job) => job.progress ?? 0);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it("without a total in the feed, progress stays null and the job counts records and pages done", async () => {
+    const { admin } = await freshCustomer();
+    const url = feed.route(pagedFeed(feedRecords(9, "nototal"), 3, { delayMs: 200 }));
+    const id = await startSync(t, admin.token, url);
+    const events = await collectJobUpdates(t, admin.token, id);
+    const jobs = events.filter((event) => event.event === "next").map((event) => event.data.data.jobUpdated);
+    const running = jobs.filter((job) => job.status === "RUNNING" && job.pagesDone > 0);
+    expect(running.map((job) => [job.progress, job.recordsDone, job.pagesDone, job.recordsTotal]).slice(-2)).toEqual([
+      [null, 3, 1, null],
+      [null, 6, 2, null],
+    ]);
+    expect(jobs.at(-1)).toMatchObject({ status: "SUCCEEDED", progress: 1, recordsDone: 9, pagesDone: 3, recordsTotal: null });
   });
 
   it("shows a customer its own jobs only: jobs, node, cancelJob and jobUpdated", async () => {

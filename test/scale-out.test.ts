@@ -147,9 +147,9 @@ describe.skipIf(!runs)(title, () => {
     const updates = events.filter((event) => event.event === "next").map((event) => event.data.data.jobUpdated);
     expect(events.at(-1)?.event).toBe("complete");
     expect(updates.at(-1)).toMatchObject({ status: "SUCCEEDED", progress: 1 });
-    // Pages commit ~400 ms apart and a missed notice is re-read only every 5 s: several distinct
-    // progress values while RUNNING can only have come from the worker's notifications.
-    const running = new Set(updates.filter((job) => job.status === "RUNNING").map((job) => job.progress));
+    // Pages commit ~400 ms apart and followers never re-read on a timer: several distinct
+    // counts while RUNNING can only have come from the worker's notifications.
+    const running = new Set(updates.filter((job) => job.status === "RUNNING").map((job) => job.recordsDone));
     expect(running.size).toBeGreaterThanOrEqual(2);
     const workerPids = new Set(workers.map((worker) => String(worker.pid)));
     const readBy = feed.userAgents(url).map((agent) => /pid (\d+)/.exec(agent)?.[1]);

@@ -26,6 +26,23 @@ export async function announceRecordsChanged(
   await prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`;
 }
 
+/**
+ * Writers outside GraphQL mutations that change data in bulk (db:seed, migrations): every API
+ * instance drops everything it cached for these customers ("all": every customer). One
+ * statement, one notice per customer, delivered at commit.
+ */
+export async function announceCustomersChanged(prisma: PrismaClient, customerIds: readonly string[] | "all"): Promise<void> {
+  if (customerIds === "all") {
+    await prisma.$executeRaw`
+      SELECT count(pg_notify(${CHANNEL}, json_build_object('customerId', id, 'recordIds', null)::text)) FROM "Customer"`;
+    return;
+  }
+  if (customerIds.length === 0) return;
+  await prisma.$executeRaw`
+    SELECT count(pg_notify(${CHANNEL}, json_build_object('customerId', id, 'recordIds', null)::text))
+    FROM "Customer" WHERE id = ANY(${[...customerIds]}::uuid[])`;
+}
+
 /** The worker's hook: announce through the same database the API instances listen on. */
 export const recordChangeAnnouncer = (database: Database) => (customerId: string, recordIds: string[]) =>
   announceRecordsChanged(database.prisma, customerId, recordIds);

@@ -1,6 +1,7 @@
 // `npm run db:seed -- [--customers N] [--records N] [--attachments N]`
 // Applies pending migrations, then seeds the demo data (no flags) or bulk data (flags).
 import { demoUsers, seedBulkData, seedDemoData, type BulkSeedResult } from "../../prisma/seed.js";
+import { announceCustomersChanged } from "../cache/record-change-notices.js";
 import { migrate } from "../db/migrate.js";
 import { createFileStorage } from "../storage/create-file-storage.js";
 import type { Config } from "../config.js";
@@ -41,15 +42,22 @@ await runCommand("db:seed", async () => {
     async (db, config) => {
       const target = describeDatabase(config, db);
       const applied = await migrate(db);
-      if (applied.length > 0) console.log(`Applied migrations: ${applied.join(", ")}`);
+      if (applied.length > 0) {
+        console.log(`Applied migrations: ${applied.join(", ")}`);
+        await announceCustomersChanged(db.prisma, "all");
+      }
       if (command.mode === "bulk") {
         const result = await seedBulkData(db, command.options);
+        // Running API instances (any number, through their caches' notices) drop what they
+        // cached for these customers: a list or totalCount must not stay stale for a TTL.
+        await announceCustomersChanged(db.prisma, result.customerIds);
         console.log(bulkSummary(result, target));
         printUsersCreated(config, [...(result.demoSeeded ? demoUserList : []), ...result.adminsCreated.map((email) => `${email} (ADMIN)`)]);
         return;
       }
       // The demo attachments get real small files, so their download links work.
       const { seeded } = await seedDemoData(db, createFileStorage(config));
+      if (seeded) await announceCustomersChanged(db.prisma, "all");
       if (!seeded) {
         console.log(`${target} already has customers; demo data not seeded (only an empty database is seeded)`);
         return;

@@ -12,6 +12,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
+import { SocketNotifications, withSocketNotifications } from "./socket-notifications.js";
 import { withTenantTransactions } from "./tenant-transactions.js";
 import { withReadReplicas } from "./read-replicas.js";
 import { StatementCounter, withStatementCounter } from "./statement-counter.js";
@@ -27,6 +28,8 @@ export interface Database {
   pglite?: PGlite;
   /** Set when queries go over the wire (PostgreSQL, or another process's embedded socket). */
   pool?: pg.Pool;
+  /** Set when this process serves its embedded database to other processes: their NOTIFYs. */
+  socketNotifications?: SocketNotifications;
   poolStats(): PoolStats | undefined;
   /** Resolves when the database answers `SELECT 1` within the timeout; rejects otherwise. */
   ping(timeoutMs: number): Promise<void>;
@@ -86,14 +89,21 @@ async function openEmbeddedFolder(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const pglite = await PGlite.create({ dataDir: folder });
-  const socketServer = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 16 });
+  const socketNotifications = new SocketNotifications();
+  const socketServer = new PGLiteSocketServer({
+    db: withSocketNotifications(pglite, socketNotifications),
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: 16,
+  });
   await socketServer.start();
   const releaseLock = writeEmbeddedServerLock(dataDir, socketPort(socketServer));
-  return openEmbedded(pglite, async () => {
+  const database = await openEmbedded(pglite, async () => {
     releaseLock();
     await socketServer.stop();
     await pglite.close();
   });
+  return { ...database, socketNotifications };
 }
 
 function socketPort(server: PGLiteSocketServer): number {

@@ -37,8 +37,11 @@ function embeddedNotifications(db: Database): Notifications {
     async listen(channel, handler) {
       checkChannel(channel);
       const unlisten = await pglite.listen(channel, handler);
+      // CLI commands talking to this process's embedded database through its socket.
+      const unlistenSocket = db.socketNotifications?.subscribe((from, payload) => from === channel && handler(payload));
       const stop = async () => {
         stops.delete(stop);
+        unlistenSocket?.();
         if (!pglite.closed) await unlisten();
       };
       stops.add(stop);

@@ -7,7 +7,10 @@ import type { JobSnapshot } from "./job-events.js";
 import { isFinalStatus } from "./job-status.js";
 
 const sameState = (a: JobSnapshot, b: JobSnapshot) =>
-  a.updatedAt.getTime() === b.updatedAt.getTime() && a.status === b.status && a.progress === b.progress;
+  a.updatedAt.getTime() === b.updatedAt.getTime() &&
+  a.status === b.status &&
+  a.progress === b.progress &&
+  a.recordsDone === b.recordsDone;
 
 export class JobUpdateStream implements AsyncIterableIterator<JobSnapshot> {
   private readonly queued: JobSnapshot[] = [];

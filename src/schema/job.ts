@@ -20,7 +20,17 @@ export const CollectionJobRef = builder.prismaNode("CollectionJob", {
     kind: t.expose("kind", { type: JobKindEnum }),
     status: t.expose("status", { type: JobStatusEnum }),
     attempts: t.exposeInt("attempts"),
-    progress: t.exposeFloat("progress", { description: "From 0 to 1." }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description:
+        "From 0 to 1: records done / recordsTotal. Null while the total is unknown (the feed's pages do not say it); 1 once the job succeeded.",
+    }),
+    recordsDone: t.exposeInt("recordsDone", { description: "Records read from the feed so far, rejected ones included." }),
+    pagesDone: t.exposeInt("pagesDone", { description: "Feed pages read and committed so far." }),
+    recordsTotal: t.exposeInt("recordsTotal", {
+      nullable: true,
+      description: "How many records the feed says it holds (its pages' optional `total`); null when it does not say.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),

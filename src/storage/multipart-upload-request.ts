@@ -3,7 +3,7 @@
 // reads the whole body (every file in memory) before execution; this one hands back the
 // operations as soon as `operations` and `map` are read and gives each file to its
 // resolver as a stream. The spec puts `operations`, then `map`, then the files.
-import { Readable, Transform } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { Busboy } from "@fastify/busboy";
 import { GraphQLError } from "graphql";
 import type { GraphQLParams } from "graphql-yoga";
@@ -31,6 +31,24 @@ function countedBody(maxBytes: number, tooLarge: () => Error): Transform {
     },
   });
 }
+
+/**
+ * The file part as its resolver reads it. A body that ends inside the part (cut short, or its
+ * boundary never closes) fails the part with the parser's plain Error, which a resolver would
+ * rethrow as a masked 500: here it becomes the client's error (400) it is.
+ */
+function asClientStream(name: string, part: Readable): Readable {
+  const file = new PassThrough();
+  // As for the part: a file nobody reads (the request was refused) must not crash the process.
+  file.on("error", () => {});
+  part.on("error", (error) =>
+    file.destroy(error instanceof GraphQLError ? error : malformedMultipartRequest(`the file "${name}" is cut short (${error.message}).`)),
+  );
+  return part.pipe(file);
+}
+
+/** A non-empty boundary parameter, quoted or not (Busboy takes `boundary=` as an empty one). */
+const hasBoundary = /;\s*boundary=(?:"[^"]+"|[^\s;"]+)/i;
 
 /** The uploads of one request, so the plugin can drain whatever no resolver read. */
 export class MultipartSession {
@@ -104,15 +122,25 @@ export function parseMultipartUploadRequest(
       currentFile?.destroy(error instanceof Error ? error : new Error(String(error)));
     };
 
-    const parser = Busboy({
-      headers: { "content-type": request.headers.get("content-type") ?? "" },
-      limits: {
-        fileSize: limits.maxFileBytes + 1,
-        files: limits.maxFiles,
-        fields: 2,
-        fieldSize: limits.maxFieldBytes,
-      },
-    });
+    const contentType = request.headers.get("content-type") ?? "";
+    const needsBoundary = (detail: string) =>
+      malformedMultipartRequest(`the Content-Type must be multipart/form-data with a boundary (${detail}).`);
+    if (!hasBoundary.test(contentType)) return failEverything(needsBoundary("multipart/form-data; boundary=…"));
+    let parser: ReturnType<typeof Busboy>;
+    try {
+      parser = Busboy({
+        headers: { "content-type": contentType },
+        limits: {
+          fileSize: limits.maxFileBytes + 1,
+          files: limits.maxFiles,
+          fields: 2,
+          fieldSize: limits.maxFieldBytes,
+        },
+      });
+    } catch (error) {
+      // Busboy refuses a Content-Type it cannot read by throwing: the client's mistake, not a 500.
+      return failEverything(needsBoundary((error as Error).message));
+    }
     parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
       try {
         if (valueTruncated) throw malformedMultipartRequest(`the "${name}" field is larger than ${limits.maxFieldBytes} bytes.`);
@@ -140,7 +168,7 @@ export function parseMultipartUploadRequest(
       // keeps a file nobody reads yet from crashing the process when the body fails.
       stream.on("error", () => {});
       stream.once("end", () => (currentFile = currentFile === stream ? undefined : currentFile));
-      upload.arrived({ filename, stream });
+      upload.arrived({ filename, stream: asClientStream(name, stream) });
     });
     parser.on("filesLimit", () => failEverything(badUserInput(`At most ${limits.maxFiles} files per request.`, "file")));
     parser.on("finish", () => {

@@ -86,7 +86,12 @@ export function feedRecords(count: number, prefix: string, title = "Synced recor
 export function pagedFeed(
   records: unknown[],
   pageSize: number,
-  options: { delayMs?: number; override?: (request: { cursor: string | null; hit: number }) => FeedReply | undefined } = {},
+  options: {
+    delayMs?: number;
+    /** Sent as each page's `total` (docs/record-feed.md); none by default. */
+    total?: number;
+    override?: (request: { cursor: string | null; hit: number }) => FeedReply | undefined;
+  } = {},
 ): FeedHandler {
   return (request) => {
     const replaced = options.override?.(request);
@@ -96,7 +101,11 @@ export function pagedFeed(
     const more = start + pageSize < records.length;
     return {
       delayMs: options.delayMs,
-      body: { records: records.slice(start, start + pageSize), nextCursor: more ? `page-${page + 1}` : null },
+      body: {
+        records: records.slice(start, start + pageSize),
+        nextCursor: more ? `page-${page + 1}` : null,
+        ...(options.total === undefined ? {} : { total: options.total }),
+      },
     };
   };
 }

@@ -62,14 +62,17 @@ export async function startJobTestApp(options: {
   };
 }
 
-const jobFields = "id kind status attempts progress error result startedAt finishedAt";
+const jobFields = "id kind status attempts progress recordsDone pagesDone recordsTotal error result startedAt finishedAt";
 
 export type JobView = {
   id: string;
   kind: string;
   status: string;
   attempts: number;
-  progress: number;
+  progress: number | null;
+  recordsDone: number;
+  pagesDone: number;
+  recordsTotal: number | null;
   error: string | null;
   result: { created: number; updated: number; unchanged: number; rejected: number; pages: number; rejections: Array<{ referenceNumber: string | null; reason: string }> } | null;
 };
@@ -126,7 +129,7 @@ export type SseEvent = { event: string; data: any };
 
 /** Subscribes over SSE through the real handler and collects events until the stream ends. */
 export async function collectJobUpdates(t: TestApp, token: string, jobId: string, timeoutMs = 20_000): Promise<SseEvent[]> {
-  const query = `subscription($id: ID!) { jobUpdated(jobId: $id) { id status progress attempts result } }`;
+  const query = `subscription($id: ID!) { jobUpdated(jobId: $id) { id status progress recordsDone pagesDone recordsTotal attempts result } }`;
   const url = `http://yoga/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ id: jobId }))}`;
   const response = await t.app.fetch(url, {
     headers: { accept: "text/event-stream", authorization: `Bearer ${token}` },

@@ -13,8 +13,8 @@ import type { FeedPage } from "./feed-page.js";
 import {
   advanceCheckpoint,
   isPageApplied,
+  jobProgress,
   type PageCosts,
-  progressAfter,
   readCheckpoint,
   type SyncCheckpoint,
   syncResult,
@@ -45,7 +45,7 @@ export async function commitPage(
     const next = advanceCheckpoint(state, page, changes, costs);
     await updateLeasedJob(tx, target.jobId, {
       checkpoint: next,
-      progress: progressAfter(next, finished),
+      ...jobProgress(next, finished),
       ...(finished ? { status: "SUCCEEDED", result: syncResult(next), finishedAt: new Date(), leaseToken: null } : {}),
     });
     return { next, changedRecordIds: changes.changedRecordIds };

@@ -39,11 +39,13 @@ const feedRecordSchema = z.object({
 
 export type FeedRecord = z.output<typeof feedRecordSchema>;
 export type Rejection = { referenceNumber: string | null; reason: string };
-export type FeedPage = { records: FeedRecord[]; rejected: Rejection[]; nextCursor: string | null };
+/** `total`: how many records the whole feed holds, when the page says (docs/record-feed.md). */
+export type FeedPage = { records: FeedRecord[]; rejected: Rejection[]; nextCursor: string | null; total: number | null };
 
 const feedPageSchema = z.object({
   records: z.array(z.unknown()),
   nextCursor: storableText().min(1).max(2_000).nullable(),
+  total: z.number().int("must be a whole number").min(0, "must not be negative").max(2_147_483_647).nullish(),
 });
 
 // A rejection quotes the feed's referenceNumber, and the report is stored (jsonb): quote it so
@@ -85,5 +87,5 @@ export function parseFeedPage(body: unknown, maxPageRecords: number): FeedPage {
       records.push(parsed.data);
     }
   }
-  return { records, rejected, nextCursor: page.data.nextCursor };
+  return { records, rejected, nextCursor: page.data.nextCursor, total: page.data.total ?? null };
 }

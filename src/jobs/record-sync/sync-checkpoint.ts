@@ -23,6 +23,8 @@ export type SyncCheckpoint = {
   elapsedMs: number;
   /** Where the cursor cycle detector stands (sync-bounds.ts). */
   cycle: CycleProbe;
+  /** The record total the feed announced last; null when it never did. */
+  total: number | null;
 };
 
 export const emptyCheckpoint: SyncCheckpoint = {
@@ -37,6 +39,7 @@ export const emptyCheckpoint: SyncCheckpoint = {
   bytes: 0,
   elapsedMs: 0,
   cycle: startingProbe,
+  total: null,
 };
 
 export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
@@ -60,12 +63,30 @@ export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes
     bytes: state.bytes + costs.bytes,
     elapsedMs: costs.elapsedMs,
     cycle: costs.cycle,
+    // A feed may revise its total as it goes; the latest one it said counts.
+    total: page.total ?? state.total,
   };
 }
 
-/** The feed does not say how long it is: progress approaches 1 with each page and reaches it at the end. */
-export function progressAfter(state: SyncCheckpoint, finished: boolean): number {
-  return finished ? 1 : state.pages / (state.pages + 1);
+/**
+ * The job's progress after a page: records done / the feed's total, never above 1; exactly 1
+ * once the feed ended; null while the feed has not said its total (nothing to divide by, and
+ * a fraction made up from pages would say nothing).
+ */
+export function progressAfter(state: SyncCheckpoint, finished: boolean): number | null {
+  if (finished) return 1;
+  if (state.total === null || state.total === 0) return null;
+  return Math.min(state.records / state.total, 1);
+}
+
+/** The job's columns that show how far it is, after a page. */
+export function jobProgress(state: SyncCheckpoint, finished: boolean) {
+  return {
+    progress: progressAfter(state, finished),
+    recordsDone: state.records,
+    pagesDone: state.pages,
+    recordsTotal: state.total,
+  };
 }
 
 /** The job's result as the API shows it. */
