@@ -158,6 +158,10 @@ const settingsSchema = z.object({
   ),
   /** Before every Redis key, so deployments and test runs sharing a Redis never meet. */
   redisKeyPrefix: fromEnv("REDIS_KEY_PREFIX", z.string().default("testapp:")),
+  /** Redis down or hanging costs a request at most this (src/redis/redis-availability.ts): a command slower than it counts as a failure. */
+  redisCommandTimeoutMs: fromEnv("REDIS_COMMAND_TIMEOUT_MS", integer(500, 1)),
+  /** After a Redis failure, requests skip Redis this long before it is tried again (a reconnect ends it sooner). */
+  redisRetryAfterMs: fromEnv("REDIS_RETRY_AFTER_MS", integer(5_000, 0)),
   /** How long a verified user is trusted without a database lookup (changes evict it at once); 0: every request looks its user up. */
   userCacheTtlMs: fromEnv("USER_CACHE_TTL_MS", integer(30_000, 0)),
   readinessTimeoutMs: fromEnv("READINESS_TIMEOUT_MS", integer(2_000, 1)),

@@ -189,3 +189,11 @@ export function notReadyResponse(reason: string): Response {
     headers: { "content-type": "application/json" },
   });
 }
+
+/** /ready while the service answers without a helper (e.g. Redis): HTTP 200, naming what is degraded. */
+export function degradedResponse(degraded: string[]): Response {
+  return new Response(JSON.stringify({ ready: true, degraded }), {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
+}

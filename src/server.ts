@@ -23,7 +23,7 @@ import { graphiqlOptions } from "./graphiql.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
-import { notReadyResponse } from "./errors.js";
+import { degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
@@ -51,6 +51,7 @@ import { useFileDownloads } from "./plugins/use-file-downloads.js";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
 import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
 import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
+import { useGraphiQLPage } from "./plugins/use-graphiql-page.js";
 
 export function createServices(
   config: Config,
@@ -124,15 +125,8 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     // Errors that are not GraphQLErrors become "Unexpected error." for the client; the cause
     // is logged with the request id by useUnexpectedErrorLogging.
     maskedErrors: { maskError: maskUnexpectedError },
-    graphiql: config.isProduction
-      ? false
-      : graphiqlOptions(
-          () => devTokenForDemoUser(services.tokens, database.prisma),
-          async () => ((await hasUsers(database.prisma)) ? null : noUsersHint(config, DEMO_USER_EMAIL)),
-          logger,
-        ),
-    // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
-    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    // GraphiQL is served by useGraphiQLPage (compressed, with an ETag), not by Yoga.
+    graphiql: false,
     landingPage: false,
     // Off: Yoga's own limit wraps the body in a web TransformStream that reads ahead without
     // backpressure, so an upload piled up in memory. Bodies are limited by our plugins instead:
@@ -147,6 +141,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     //  1. request id: every later log line and error of the request carries it. Then the
     //     routes: a path that is not exactly one of ours is 404 (and /health is answered).
     //     Then the shape of the parameters (400), before any plugin reads them.
+    //  1a. GraphiQL outside production (GET /graphql from a browser): compressed, with an ETag.
     //  2. metrics: serves /metrics, and times the whole request (cache hits included).
     //  3. readiness (/ready).
     //  3a. query limits: body size and batches while the request is parsed; tokens, depth,
@@ -174,6 +169,19 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     plugins: [
       useRequestId(logger),
       useExactRoutes(),
+      ...(config.isProduction
+        ? []
+        : [
+            useGraphiQLPage({
+              pageOptions: graphiqlOptions(
+                () => devTokenForDemoUser(services.tokens, database.prisma),
+                async () => ((await hasUsers(database.prisma)) ? null : noUsersHint(config, DEMO_USER_EMAIL)),
+                logger,
+              ),
+              // Imported on first use: the inlined assets cost ~80 MB of memory, and production has no GraphiQL.
+              render: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+            }),
+          ]),
       // Before anything reads the parameters (labels, persisted operations, the cache key).
       useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
       useMetrics({ metrics: services.metrics }),
@@ -184,6 +192,10 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
             await database.ping(config.readinessTimeoutMs);
           } catch (error) {
             return notReadyResponse((error as Error).message);
+          }
+          // Redis down still serves (without the shared cache and counters): ready, but say so.
+          if (services.responseCache.sharedStoreDegraded() || services.rateLimiter.degraded) {
+            return degradedResponse(["redis"]);
           }
         },
       })),

@@ -25,6 +25,8 @@ export class ResponseCache {
     store: SharedCache | null,
     /** Releases the store's connection (Redis); nothing for the in-memory store. */
     readonly close: () => Promise<void> = async () => {},
+    /** True while the shared store (Redis) is skipped: responses are neither served from it nor stored. */
+    readonly sharedStoreDegraded: () => boolean = () => false,
   ) {
     this.store = ttlMs > 0 && store ? withTenantTags(store, (key) => this.mayStore(key)) : null;
   }
@@ -108,8 +110,13 @@ function globalIds(typename: string, ids: readonly string[]): CacheEntity[] {
 export function createResponseCache(config: Config, logger?: Logger): ResponseCache {
   const { ttlMs, maxEntries } = config.responseCache;
   if (ttlMs > 0 && config.redisUrl) {
-    const redis = createRedisResponseStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
-    return new ResponseCache(ttlMs, redis.store, redis.close);
+    const redis = createRedisResponseStore({
+      url: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      logger,
+      failFast: { commandTimeoutMs: config.redisCommandTimeoutMs, retryAfterMs: config.redisRetryAfterMs },
+    });
+    return new ResponseCache(ttlMs, redis.store, redis.close, () => redis.availability.degraded);
   }
   return new ResponseCache(ttlMs, ttlMs > 0 ? createInMemoryCache({ max: maxEntries }) : null);
 }
