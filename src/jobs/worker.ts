@@ -19,6 +19,7 @@ import {
   type RecordSyncMessage,
   SUPERVISION_SECONDS,
 } from "./queue.js";
+import type { ResolveHost } from "./feed-address.js";
 import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
 
@@ -33,6 +34,8 @@ export type WorkerDependencies = {
   onRecordsChanged?: RecordsChangedHook;
   /** Job updates from every process: a job starting anywhere speeds supervision up at once. */
   events?: JobEvents;
+  /** Resolves feed host names; tests inject one (default: the system resolver). */
+  resolveHost?: ResolveHost;
 };
 
 export type JobWorker = { stop(): Promise<void> };
@@ -68,7 +71,15 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
 
   const recordSyncHandler = async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
     await runRecordSync(
-      { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns },
+      {
+        prisma,
+        config,
+        logger,
+        onRecordsChanged: deps.onRecordsChanged,
+        isStopping: () => stopping,
+        turns,
+        resolveHost: deps.resolveHost,
+      },
       {
         jobId: job!.data.jobId,
         attempt: job!.retryCount + 1,
