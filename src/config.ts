@@ -114,7 +114,12 @@ const settingsSchema = z.object({
     retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
     /** Open jobUpdated subscriptions one customer may hold on one API instance. */
     subscriptionsPerCustomer: fromEnv("JOB_SUBSCRIPTIONS_PER_CUSTOMER", integer(50, 1)),
+    /** Idle workers' poll while job notifications cannot be heard (they are woken by NOTIFY otherwise). */
     pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
+    /** Idle workers' poll while notifications work: only a fallback for a lost one. */
+    idlePollIntervalSeconds: fromEnv("JOB_IDLE_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(60)),
+    /** pg-boss supervision while no job is active (every 3 s while one is). */
+    idleSuperviseIntervalSeconds: fromEnv("JOB_IDLE_SUPERVISE_INTERVAL_SECONDS", integer(60, 3)),
     /** The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own). */
     queueSchema: fromEnv(
       "JOB_QUEUE_SCHEMA",
