@@ -200,6 +200,11 @@ const settingsSchema = z.object({
     mode: fromEnv("PERSISTED_OPERATIONS", z.enum(["off", "allow", "only"]).default("off")),
     file: fromEnv("PERSISTED_OPERATIONS_FILE", optionalText()).transform((file) => (file ? path.resolve(file) : undefined)),
   }),
+  /** Set: GET /metrics needs `Authorization: Bearer <this>` (401 otherwise); unset: /metrics is open. */
+  metricsToken: fromEnv(
+    "METRICS_TOKEN",
+    optionalText().refine((token) => token === undefined || token.length >= 16, "at least 16 characters"),
+  ),
   /** Unset: on outside production, off in production. */
   introspection: fromEnv("INTROSPECTION", optionalOnOff()),
   /** "Did you mean …?" in validation errors (they reveal the schema). Unset: on outside production. */
