@@ -28,6 +28,11 @@ describe("graphql-http audit", () => {
     expect(results.filter((result) => result.name.startsWith("SHOULD")).length).toBeGreaterThan(10);
   });
 
+  test("the MUST audits can fail (control): a server answering 500 to everything fails them", async () => {
+    const broken = await auditServer({ url: "http://yoga/graphql", fetchFn: async () => new Response("oops", { status: 500 }) });
+    expect(broken.filter((result) => result.name.startsWith("MUST") && result.status !== "ok").length).toBeGreaterThan(0);
+  });
+
   test("no MUST fails", () => {
     const failures = results.filter((result) => result.name.startsWith("MUST") && result.status !== "ok");
     expect(failures.map(describeFailure)).toEqual([]);

@@ -43,11 +43,9 @@ const asBob = (query: string, variables: Record<string, unknown>) => t.gql(query
 function expectSafe(response: GraphQLResponse) {
   expect(response.status).toBeLessThan(500);
   const text = JSON.stringify(response.body);
-  // Variables that do not coerce (a bad enum, DateTime) are refused before execution by
-  // graphql-js, without a code and without data: still a client error, never a 5xx.
-  const refusedBeforeExecution = response.body.data === undefined;
+  // Every error has its code, those graphql-js raises before execution (variables that do
+  // not coerce: a bad enum, a malformed DateTime) included (use-request-error-codes.ts).
   for (const error of response.body.errors ?? []) {
-    if (refusedBeforeExecution && error.extensions?.code === undefined) continue;
     expect(error.extensions?.code, error.message).toMatch(/^(BAD_USER_INPUT|NOT_FOUND|FORBIDDEN|GRAPHQL_VALIDATION_FAILED|BAD_REQUEST|QUERY_TOO_COMPLEX)$/);
   }
   expect(text).not.toMatch(/Unexpected error|Prisma|SELECT |at \w+ \(/);

@@ -4,6 +4,10 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RowLevelSecurityError, withRowLevelSecurity } from "../src/db/row-level-security.js";
+
+// PostgreSQL's own refusal by a policy (42501), not just any error: a typo in the test's
+// query, a foreign key or a missing column would also throw, and prove nothing.
+const POLICY_REFUSAL = /violates row-level security policy/;
 import { Prisma } from "../src/generated/prisma/client.js";
 import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
@@ -57,7 +61,7 @@ describe("row-level security alone (the application filter bypassed)", () => {
     expect(acmeBefore).toEqual([{ customerId: acme.id, categoryCode: "CAT007", records: 4n }]);
     await expect(
       asGlobex.recordStatsByCategory.create({ data: { customerId: acme.id, categoryCode: "EVIL", records: 1n } }),
-    ).rejects.toThrow();
+    ).rejects.toThrow(POLICY_REFUSAL);
     expect((await asGlobex.recordStatsByCategory.updateMany({ where: { customerId: acme.id }, data: { records: 999n } })).count).toBe(0);
     // The triggers run in B's role: B's own write counts (and could count nowhere else).
     await asGlobex.record.create({
@@ -94,8 +98,8 @@ describe("row-level security alone (the application filter bypassed)", () => {
       asGlobex.record.create({
         data: { customerId: acme.id, referenceNumber: "EVIL", categoryCode: "CAT001", title: "x", createdDate: new Date() },
       }),
-    ).rejects.toThrow();
-    await expect(asGlobex.record.updateMany({ data: { customerId: acme.id } })).rejects.toThrow();
+    ).rejects.toThrow(POLICY_REFUSAL);
+    await expect(asGlobex.record.updateMany({ data: { customerId: acme.id } })).rejects.toThrow(POLICY_REFUSAL);
     const changed = await asGlobex.record.updateMany({ data: { title: "renamed by B" } });
     expect(changed.count).toBe(2);
     expect(await t.db.prisma.record.count({ where: { customerId: acme.id, title: "renamed by B" } })).toBe(0);

@@ -75,9 +75,14 @@ describe("statements per request", () => {
     }
   });
 
-  test("viewer and a node lookup add no statement beyond authentication", async () => {
-    const { statements } = await statementsFor(`{ viewer { user { email } customer { slug } } }`, {});
-    expect(statements).toBeLessThanOrEqual(1);
+  test("the viewer costs no statement beyond authentication, and a node lookup one", async () => {
+    const viewer = await statementsFor(`{ viewer { user { email } customer { slug } } }`, {});
+    expect(viewer.statements).toBe(0); // warm: the user and customer come from the verified-user cache
+    const page = await statementsFor(`{ records(first: 1) { edges { node { id } } } }`, {});
+    const id = page.data.records.edges[0].node.id;
+    const lookup = await statementsFor(`query ($id: ID!) { viewer { user { email } } node(id: $id) { id } }`, { id });
+    expect(lookup.data.node).toEqual({ id });
+    expect(lookup.statements).toBe(1);
   });
 
   test("a records page and the first attachments it asks for are one statement, with the same answer", async () => {

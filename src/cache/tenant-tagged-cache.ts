@@ -1,4 +1,4 @@
-// Wraps any response cache store (in memory now, Redis later) so that each cached response is
+// Wraps any response cache store (in memory, or Redis with REDIS_URL) so that each cached response is
 // also filed under its customer, its user and, when it read them, the customer's record lists
 // and statistics. The library files responses only under the entities (typename:id) they
 // contain; a list that will gain a new record, or a count, contains nothing to file it under.

@@ -29,6 +29,8 @@ export type FeedServer = {
   route(handler: FeedHandler): string;
   hits(url: string): number;
   userAgents(url: string): string[];
+  /** The Host header of each request to the path. */
+  hostHeaders(url: string): string[];
   close(): Promise<void>;
 };
 
@@ -63,6 +65,7 @@ export async function startFeedServer(): Promise<FeedServer> {
     },
     hits: (url) => requests.get(pathOf(url))?.length ?? 0,
     userAgents: (url) => (requests.get(pathOf(url)) ?? []).map((request) => String(request.headers["user-agent"])),
+    hostHeaders: (url) => (requests.get(pathOf(url)) ?? []).map((request) => String(request.headers.host)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

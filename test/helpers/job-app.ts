@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { recordChangeAnnouncer } from "../../src/cache/record-change-notices.js";
+import type { ResolveHost } from "../../src/jobs/feed-address.js";
 import { startJobWorker, type JobWorker } from "../../src/jobs/worker.js";
 import { startTestApp, type TestApp } from "./test-app.js";
 
@@ -31,6 +32,8 @@ export async function startJobTestApp(options: {
   environment?: NodeJS.ProcessEnv;
   /** Also announce changed records through the database, as npm start's worker does (cache eviction). */
   announceRecordChanges?: boolean;
+  /** The worker's resolver of feed host names (tests of DNS answers). */
+  resolveHost?: ResolveHost;
 }): Promise<JobTestApp> {
   const queueSchema = `pgboss_test_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
   const t = await startTestApp({ ...jobTestEnvironment(queueSchema), WORKER_CONCURRENCY: "2", ...options.environment });
@@ -42,6 +45,8 @@ export async function startJobTestApp(options: {
         database: t.db,
         queue: t.services.jobs.queue,
         logger: t.services.logger,
+        events: t.services.jobs.events,
+        resolveHost: options.resolveHost,
         onRecordsChanged: async (customerId, ids) => {
           changedRecords.set(customerId, [...(changedRecords.get(customerId) ?? []), ...ids]);
           if (options.announceRecordChanges) await announce(customerId, ids);

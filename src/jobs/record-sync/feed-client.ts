@@ -1,8 +1,12 @@
 // Reads one page of a record feed over HTTP, defensively: only allow-listed hosts (every
-// redirect hop is checked before it is followed), a timeout per request, a cap on response
+// redirect hop is checked before it is followed), each request connecting to the one address
+// its host was resolved to and checked at (feed-address.ts), a timeout per request, a cap on response
 // bytes, and failures sorted into transient (retry later) and permanent (fail now), with
 // messages a user can act on.
+import type { LookupFunction } from "node:net";
+import { Agent, fetch, type Response } from "undici";
 import { checkFeedUrl } from "../allowed-hosts.js";
+import { feedAddress, type ResolvedAddress, type ResolveHost, systemResolver } from "../feed-address.js";
 import { PermanentJobError, TransientJobError } from "../job-errors.js";
 
 export type FeedClientOptions = {
@@ -10,6 +14,8 @@ export type FeedClientOptions = {
   timeoutMs: number;
   maxResponseBytes: number;
   userAgent: string;
+  /** How host names are resolved; the system resolver unless a test injects one. */
+  resolveHost?: ResolveHost;
 };
 
 const MAX_REDIRECTS = 5;
@@ -33,23 +39,43 @@ export async function fetchFeedJson(url: string, options: FeedClientOptions, sig
         hop === 0 ? `The feed URL ${check.reason}.` : `The feed redirected to ${target}, which ${check.reason}.`,
       );
     }
-    const response = await request(check.url, options, signal);
-    if (response.status >= 300 && response.status < 400) {
-      const location = response.headers.get("location");
-      await response.body?.cancel();
-      if (!location) throw new PermanentJobError(`The feed answered HTTP ${response.status} without a Location.`);
-      target = new URL(location, check.url).toString();
-      continue;
+    const address = await feedAddress(check.url, options.allowedHosts, options.resolveHost ?? systemResolver);
+    const dispatcher = pinnedTo(address);
+    try {
+      const response = await request(check.url, options, signal, dispatcher);
+      if (response.status >= 300 && response.status < 400) {
+        const location = response.headers.get("location");
+        await response.body?.cancel();
+        if (!location) throw new PermanentJobError(`The feed answered HTTP ${response.status} without a Location.`);
+        target = new URL(location, check.url).toString();
+        continue;
+      }
+      return await readJson(response, options, signal);
+    } finally {
+      await dispatcher.destroy().catch(() => {});
     }
-    return readJson(response, options, signal);
   }
   throw new PermanentJobError(`The feed redirected more than ${MAX_REDIRECTS} times.`);
 }
 
-async function request(url: URL, options: FeedClientOptions, signal: AbortSignal): Promise<Response> {
+/**
+ * A connection pool for one request whose every connection goes to `address`, whatever the
+ * host name would resolve to now; the URL keeps the name, so the Host header and TLS (SNI and
+ * certificate check) are the name's.
+ */
+function pinnedTo({ address, family }: ResolvedAddress): Agent {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) (callback as (error: null, addresses: ResolvedAddress[]) => void)(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+  return new Agent({ connect: { lookup } });
+}
+
+async function request(url: URL, options: FeedClientOptions, signal: AbortSignal, dispatcher: Agent): Promise<Response> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   try {
     return await fetch(url, {
+      dispatcher,
       redirect: "manual",
       signal: AbortSignal.any([signal, timeout]),
       headers: { accept: "application/json", "user-agent": options.userAgent },

@@ -19,6 +19,7 @@ import { claimJob, settleJob } from "../job-lease.js";
 import { commitPage } from "./commit-page.js";
 import { feedPageUrl, fetchFeedJson, type FeedClientOptions } from "./feed-client.js";
 import { parseFeedPage } from "./feed-page.js";
+import type { ResolveHost } from "../feed-address.js";
 import type { FairTurns } from "./fair-turns.js";
 import { readCheckpoint, type SyncCheckpoint } from "./sync-checkpoint.js";
 import { checkPageBounds, checkTimeLeft, probeCursor } from "./sync-bounds.js";
@@ -36,6 +37,8 @@ export type RecordSyncDependencies = {
   isStopping: () => boolean;
   /** Yielding the worker slot to other customers' syncs (fair-turns.ts); none: never yields. */
   turns?: FairTurns;
+  /** Resolves feed host names (feed-address.ts); tests inject one. Default: the system's. */
+  resolveHost?: ResolveHost;
 };
 
 export type RecordSyncAttempt = {
@@ -92,6 +95,7 @@ async function syncPages(
     timeoutMs: config.sync.requestTimeoutMs,
     maxResponseBytes: config.sync.maxResponseBytes,
     userAgent: `testapp-record-sync (pid ${process.pid})`,
+    resolveHost: deps.resolveHost,
   };
   // Time spent running, over all attempts: what earlier ones saved plus this one's.
   const turnStarted = Date.now();
