@@ -53,6 +53,7 @@ export async function startIdleApi(options: {
   const log = proxy?.log ?? countPgliteStatements(database.pglite!);
   const services = createServices(config, database);
   const api = await serveApi(services, { port: 0 });
+  await api.workerStarted;
 
   async function enqueueSync(): Promise<string> {
     const customer = await database.prisma.customer.create({ data: { name: "Idle", slug: `idle-${randomUUID()}` } });

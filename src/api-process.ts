@@ -8,7 +8,17 @@ import { startJobWorker } from "./jobs/worker.js";
 import { createApp, createHttpServer } from "./server.js";
 import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
-export type ApiProcess = { server: Server; port: number; stop(): Promise<void> };
+export type ApiProcess = {
+  server: Server;
+  port: number;
+  /**
+   * Settles when the job worker has started (at once without one). The server answers
+   * before: a worker's start (pg-boss, 3-4 s) is not what a developer waits for at start-up,
+   * and a failed start still fails the process that awaits this.
+   */
+  workerStarted: Promise<void>;
+  stop(): Promise<void>;
+};
 
 /** The longest in-flight requests may take to finish after SIGTERM before they are cut off. */
 const SHUTDOWN_DRAIN_MS = 10_000;
@@ -22,9 +32,9 @@ export async function serveApi(services: AppServices, options: { port?: number }
   await new Promise<void>((resolve) => server.listen(options.port ?? config.port, config.host, resolve));
 
   // The job worker runs in this process unless WORKER_CONCURRENCY=0 (then: npm run worker).
-  const worker =
+  const workerStarting =
     config.jobs.workerConcurrency > 0
-      ? await startJobWorker({
+      ? startJobWorker({
           config,
           database,
           queue: services.jobs.queue,
@@ -32,7 +42,9 @@ export async function serveApi(services: AppServices, options: { port?: number }
           onRecordsChanged: recordChangeAnnouncer(database),
           events: services.jobs.events,
         })
-      : null;
+      : Promise.resolve(null);
+  // Awaited by stop() too; a start that failed has nothing to stop (the awaiter reports it).
+  workerStarting.catch(() => {});
 
   // Removes stored files no attachment points at (FILE_SWEEP_INTERVAL_SECONDS; 0 = never).
   const fileSweep = startOrphanSweep({
@@ -46,6 +58,7 @@ export async function serveApi(services: AppServices, options: { port?: number }
   return {
     server,
     port: (server.address() as { port: number }).port,
+    workerStarted: workerStarting.then(() => undefined),
     async stop() {
       // Stop accepting, end open subscriptions cleanly at once, let in-flight requests finish
       // (bounded), then release the database.
@@ -60,6 +73,7 @@ export async function serveApi(services: AppServices, options: { port?: number }
       clearInterval(idleSweep);
       clearTimeout(deadline);
       // Running jobs checkpoint at their next page and go back to the queue.
+      const worker = await workerStarting.catch(() => null);
       await worker?.stop();
       await fileSweep.stop();
       await services.jobs.close();

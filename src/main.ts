@@ -29,6 +29,8 @@ async function main() {
 
   // The HTTP server, the job worker (unless WORKER_CONCURRENCY=0) and the file sweep.
   const api = await serveApi(services);
+  // From here on a signal shuts down cleanly, while the worker may still be starting.
+  shutDownOnSignal(logger, () => api.stop());
 
   const url = `http://localhost:${config.port}/graphql`;
   logger.info({ url, database: database.kind }, "serving");
@@ -39,8 +41,8 @@ async function main() {
   }
   // A fresh PostgreSQL database is not seeded at start: say how, rather than print nothing.
   if (!(await hasUsers(database.prisma))) console.log(`\n${noUsersHint(config, DEMO_USER_EMAIL).join("\n")}\n`);
-
-  shutDownOnSignal(logger, () => api.stop());
+  // The token is out before the worker is up; a worker that cannot start still fails npm start.
+  await api.workerStarted;
 }
 
 runEntryPoint(main);
