@@ -135,6 +135,8 @@ const settingsSchema = z.object({
     maxPageRecords: fromEnv("SYNC_MAX_PAGE_RECORDS", integer(1_000, 1)),
     maxRecords: fromEnv("SYNC_MAX_RECORDS", integer(100_000, 1)),
     maxResponseBytes: fromEnv("SYNC_MAX_RESPONSE_BYTES", integer(5_000_000, 1_000)),
+    /** Sync schedules one customer may have (createSyncSchedule refuses more). */
+    maxSchedulesPerCustomer: fromEnv("SYNC_MAX_SCHEDULES_PER_CUSTOMER", integer(20, 1)),
     // One sync's bounds beyond records (src/jobs/record-sync/sync-bounds.ts): a feed that never
     // ends, or ends only after hours, fails with a message naming the setting.
     maxPages: fromEnv("SYNC_MAX_PAGES", integer(10_000, 1)),
@@ -202,6 +204,11 @@ const settingsSchema = z.object({
     mode: fromEnv("PERSISTED_OPERATIONS", z.enum(["off", "allow", "only"]).default("off")),
     file: fromEnv("PERSISTED_OPERATIONS_FILE", optionalText()).transform((file) => (file ? path.resolve(file) : undefined)),
   }),
+  /** Set: GET /metrics needs `Authorization: Bearer <this>` (401 otherwise); unset: /metrics is open. */
+  metricsToken: fromEnv(
+    "METRICS_TOKEN",
+    optionalText().refine((token) => token === undefined || token.length >= 16, "at least 16 characters"),
+  ),
   /** Unset: on outside production, off in production. */
   introspection: fromEnv("INTROSPECTION", optionalOnOff()),
   /** "Did you mean …?" in validation errors (they reveal the schema). Unset: on outside production. */
