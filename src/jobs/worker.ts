@@ -15,6 +15,8 @@ import {
   RECORD_SYNC_QUEUE,
   type RecordSyncMessage,
 } from "./queue.js";
+import { createFileStorage } from "../storage/create-file-storage.js";
+import type { FileStorage } from "../storage/file-storage.js";
 import type { ResolveHost } from "./feed-address.js";
 import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
@@ -30,6 +32,8 @@ export type WorkerDependencies = {
   onRecordsChanged?: RecordsChangedHook;
   /** Resolves feed host names; tests inject one (default: the system resolver). */
   resolveHost?: ResolveHost;
+  /** Attachment files (to delete those a sync removed); default: the one the configuration names. */
+  storage?: FileStorage;
 };
 
 export type JobWorker = { stop(): Promise<void> };
@@ -44,6 +48,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
   const concurrency = deps.concurrency ?? config.jobs.workerConcurrency;
   const polling = { pollingIntervalSeconds: config.jobs.pollIntervalSeconds };
   const turns = fairTurns(boss, prisma, config);
+  const storage = deps.storage ?? createFileStorage(config);
 
   await boss.work(
     RECORD_SYNC_QUEUE,
@@ -57,7 +62,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
     } as const,
     async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
       await runRecordSync(
-        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns, resolveHost: deps.resolveHost },
+        { prisma, config, logger, onRecordsChanged: deps.onRecordsChanged, isStopping: () => stopping, turns, resolveHost: deps.resolveHost, storage },
         {
           jobId: job!.data.jobId,
           attempt: job!.retryCount + 1,

@@ -46,6 +46,7 @@ export async function startJobTestApp(options: {
         queue: t.services.jobs.queue,
         logger: t.services.logger,
         resolveHost: options.resolveHost,
+        storage: t.services.storage,
         onRecordsChanged: async (customerId, ids) => {
           changedRecords.set(customerId, [...(changedRecords.get(customerId) ?? []), ...ids]);
           if (options.announceRecordChanges) await announce(customerId, ids);
