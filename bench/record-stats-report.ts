@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { markdownTable } from "./markdown-table.js";
+import { writeMarkedSection } from "./marked-section.js";
 
 export type Timing = { samples: number; p50Ms: number; p95Ms: number; p99Ms: number; meanMs: number };
 
@@ -104,13 +105,5 @@ export function latestRecordStatsResults(dir: string): { results: RecordStatsBen
 
 /** Puts the section into BENCHMARKS.md: where it was, else before "## Running it", else at the end. */
 export function writeRecordStatsSection(benchmarksMd: string, section: string[]): void {
-  const text = fs.existsSync(benchmarksMd) ? fs.readFileSync(benchmarksMd, "utf8") : "# Benchmarks\n";
-  const block = `${section.join("\n")}\n`;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  let next: string;
-  if (begin >= 0 && end > begin) next = text.slice(0, begin) + block + text.slice(end + END.length + 1);
-  else if (text.includes("\n## Running it")) next = text.replace("\n## Running it", `\n${block}\n## Running it`);
-  else next = `${text.trimEnd()}\n\n${block}`;
-  fs.writeFileSync(benchmarksMd, next);
+  writeMarkedSection(benchmarksMd, { begin: BEGIN, end: END }, section);
 }

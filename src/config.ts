@@ -40,7 +40,8 @@ const list = (normalize: (item: string) => string = (item) => item) =>
 const settingsSchema = z.object({
   env: fromEnv("NODE_ENV", z.enum(["development", "test", "production"]).default("development")),
   port: fromEnv("PORT", integer(4000)),
-  host: fromEnv("HOST", z.string().default("0.0.0.0")),
+  /** Unset: 127.0.0.1 (this machine only) outside production, 0.0.0.0 in production. */
+  host: fromEnv("HOST", optionalText()),
   dataDir: fromEnv("DATA_DIR", z.string().default("./.data")).transform((dir) => path.resolve(dir)),
   database: z.object({
     /** PostgreSQL connection string; undefined means the embedded PGlite in dataDir. */
@@ -113,7 +114,12 @@ const settingsSchema = z.object({
     retentionDays: fromEnv("JOB_RETENTION_DAYS", integer(7, 1)),
     /** Open jobUpdated subscriptions one customer may hold on one API instance. */
     subscriptionsPerCustomer: fromEnv("JOB_SUBSCRIPTIONS_PER_CUSTOMER", integer(50, 1)),
+    /** Idle workers' poll while job notifications cannot be heard (they are woken by NOTIFY otherwise). */
     pollIntervalSeconds: fromEnv("JOB_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(1)),
+    /** Idle workers' poll while notifications work: only a fallback for a lost one. */
+    idlePollIntervalSeconds: fromEnv("JOB_IDLE_POLL_INTERVAL_SECONDS", z.coerce.number().min(0.5).default(60)),
+    /** pg-boss supervision while no job is active (every 3 s while one is). */
+    idleSuperviseIntervalSeconds: fromEnv("JOB_IDLE_SUPERVISE_INTERVAL_SECONDS", integer(60, 3)),
     /** The PostgreSQL schema pg-boss keeps its queues in (tests give each file its own). */
     queueSchema: fromEnv(
       "JOB_QUEUE_SCHEMA",
@@ -206,6 +212,7 @@ const configSchema = settingsSchema.transform((settings) => {
   return {
     ...settings,
     isProduction,
+    host: settings.host ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
     responseCache: {
       ...settings.responseCache,
       ttlMs: settings.responseCache.ttlMs ?? (settings.env === "test" ? 0 : 60_000),

@@ -1,10 +1,12 @@
 // GraphiQL's options: every asset is inlined by @graphql-yoga/render-graphiql (no CDN, works
 // offline), and outside production the header editor starts with the demo user's dev token,
-// so a newcomer can run a query at once. The token is signed once and renewed well before
-// it expires. Yoga renders it for any URL that ends in the endpoint (`/x?y=/graphql`): it is
+// so a newcomer can run a query at once, but only for a browser on this machine: the token is
+// an ADMIN's, and anyone who can reach the port would get it (HOST=0.0.0.0, a proxy). The
+// token is signed once and renewed well before it expires. Yoga renders it for any URL that ends in the endpoint (`/x?y=/graphql`): it is
 // refused (false: the request goes on to useExactRoutes, a 404) unless the path is exact.
 import type { GraphiQLOptions } from "graphql-yoga";
 import type { Logger } from "pino";
+import { isFromLoopback } from "./http/client-address.js";
 import { isGraphQLRequest } from "./http/routes.js";
 
 const RENEW_AFTER_MS = 60 * 60 * 1000; // the dev token lives 12 h
@@ -18,10 +20,16 @@ export function graphiqlOptions(
   devToken: () => Promise<string | null>,
   welcome: () => Promise<string[] | null>,
   logger: Logger,
-): (request: Request) => Promise<GraphiQLOptions | false> {
+): (request: Request, serverContext: unknown) => Promise<GraphiQLOptions | false> {
   let token: { value: string | null; signedAt: number } | null = null;
-  return async (request) => {
+  return async (request, serverContext) => {
     if (!isGraphQLRequest(new URL(request.url))) return false;
+    const hint = await welcome().catch(() => null);
+    const page: GraphiQLOptions = {
+      title: "TestApp API",
+      ...(hint ? { defaultQuery: `${hint.map((line) => `# ${line}`).join("\n")}\n\n{ __typename }\n` } : {}),
+    };
+    if (!isFromLoopback(request, serverContext)) return page;
     if (!token || Date.now() - token.signedAt > RENEW_AFTER_MS || token.value === null) {
       const value = await devToken().catch((error: unknown) => {
         logger.warn({ err: error }, "no dev token for GraphiQL");
@@ -29,11 +37,6 @@ export function graphiqlOptions(
       });
       token = { value, signedAt: Date.now() };
     }
-    const hint = await welcome().catch(() => null);
-    return {
-      title: "TestApp API",
-      ...(hint ? { defaultQuery: `${hint.map((line) => `# ${line}`).join("\n")}\n\n{ __typename }\n` } : {}),
-      ...(token.value ? { headers: JSON.stringify({ Authorization: `Bearer ${token.value}` }, null, 2) } : {}),
-    };
+    return token.value ? { ...page, headers: JSON.stringify({ Authorization: `Bearer ${token.value}` }, null, 2) } : page;
   };
 }

@@ -33,6 +33,7 @@ async function main() {
     queue: jobs.queue,
     logger,
     onRecordsChanged: recordChangeAnnouncer(database),
+    events: jobs.events,
     // A worker started on its own should work even when the server's setting is 0.
     concurrency: Math.max(1, config.jobs.workerConcurrency),
   });

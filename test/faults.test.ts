@@ -109,6 +109,26 @@ describe("pool exhausted", () => {
     }
     expect((await ask()).body).toEqual({ data: { records: { totalCount: 3 } } });
   });
+
+  test("the same with row-level security, whose reads wait for a transaction of their own", async () => {
+    const config = { ...services.config, rowLevelSecurity: true };
+    const rlsApp = createApp(createServices(config, db));
+    const askRls = async () => {
+      const response = await rlsApp.fetch("http://yoga/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+        body: JSON.stringify({ query: "{ records(first: 5) { totalCount edges { node { id } } } }" }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const held = await db.pool!.connect();
+    try {
+      for (const response of await Promise.all([askRls(), askRls()])) expectUnavailable(response);
+    } finally {
+      held.release();
+    }
+    expect((await askRls()).body.data.records.totalCount).toBe(3);
+  });
 });
 
 describe("isDatabaseUnavailable", () => {
@@ -116,6 +136,10 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toBe(true);
     expect(isDatabaseUnavailable(new Error("x", { cause: new Error("timeout exceeded when trying to connect") }))).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error("shutdown"), { code: "57P01" }))).toBe(true);
+    const noTransactionInTime = "Transaction API error: Unable to start a transaction in the given time.";
+    expect(isDatabaseUnavailable(Object.assign(new Error(noTransactionInTime), { code: "P2028" }))).toBe(true);
+    const closedTransaction = "Transaction API error: Transaction already closed: A commit cannot be executed on a committed transaction.";
+    expect(isDatabaseUnavailable(Object.assign(new Error(closedTransaction), { code: "P2028" }))).toBe(false);
     // Controls: bugs and bad SQL stay unexpected (masked as INTERNAL_SERVER_ERROR).
     expect(isDatabaseUnavailable(new TypeError("undefined is not a function"))).toBe(false);
     expect(isDatabaseUnavailable(Object.assign(new Error("syntax error"), { code: "42601" }))).toBe(false);

@@ -5,8 +5,8 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { DEMO_USER_EMAIL } from "../src/auth/dev-token.js";
 import { createHttpServer } from "../src/server.js";
+import { ensureDemoUser } from "./helpers/demo-user.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
 
 const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((file) => fs.existsSync(file));
@@ -22,19 +22,7 @@ beforeAll(async () => {
   if (!chromiumPath) return;
   t = await startTestApp();
   // The demo user the dev token is for (the database may be shared with other test files).
-  const existing = await t.db.prisma.user.findUnique({ where: { email: DEMO_USER_EMAIL }, include: { customer: true } });
-  if (existing) {
-    if (!existing.enabled) await t.db.prisma.user.update({ where: { id: existing.id }, data: { enabled: true } });
-    expectedSlug = existing.customer.slug;
-  } else {
-    const customer = await t.db.prisma.customer.upsert({
-      where: { slug: "acme" },
-      create: { name: "Acme", slug: "acme" },
-      update: {},
-    });
-    await t.db.prisma.user.create({ data: { customerId: customer.id, email: DEMO_USER_EMAIL, role: "ADMIN" } });
-    expectedSlug = customer.slug;
-  }
+  expectedSlug = await ensureDemoUser(t.db);
   server = createHttpServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

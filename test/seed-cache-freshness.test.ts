@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { createFreshPostgres, type FreshPostgres } from "./helpers/fresh-postgres.js";
+import { freePort } from "./helpers/process-api.js";
 
 const run = promisify(execFile);
 const projectDir = path.resolve(import.meta.dirname, "..");
@@ -20,15 +21,6 @@ afterAll(async () => {
 });
 
 const countQuery = "{ records(first: 1) { totalCount } }";
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as import("node:net").AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const variants = [
   { cache: "in memory", redis: undefined },

@@ -105,6 +105,9 @@ beforeAll(async () => {
     // A lease comfortably longer than the outage below (a few seconds) plus a heartbeat refresh
     // on either side of it (every lease/4 = 5 s): the paused job provably stays this attempt's.
     JOB_LEASE_SECONDS: "20",
+    // pglite-socket does not carry a NOTIFY from one client session to another, so pg-boss's
+    // wake-up on send never arrives here: the worker polls as it would with notifications down.
+    JOB_IDLE_POLL_INTERVAL_SECONDS: "0.5",
   });
   db = await openDatabase(config, { url: `postgresql://postgres@127.0.0.1:${port}/postgres` });
   if (!snapshotPath) await migrate(db);

@@ -19,9 +19,11 @@ const adapterUnavailableKinds = new Set([
 // cannot connect now, too many connections.
 const systemUnavailableCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
 const postgresUnavailableStates = /^(08...|57P01|57P02|57P03|53300)$/;
-// pg-pool's and pg's own messages for a pool wait or connect that timed out, or a dropped socket.
+// pg-pool's and pg's own messages for a pool wait or connect that timed out, or a dropped socket;
+// Prisma's for an interactive transaction that found no connection within its maxWait (P2028,
+// a code it also uses for bugs such as a closed transaction, so the message decides).
 const unavailableMessages =
-  /timeout exceeded when trying to connect|Connection terminated|connection timeout|Can't reach database|PGlite is closed|Client has encountered a connection error/i;
+  /timeout exceeded when trying to connect|Unable to start a transaction in the given time|Connection terminated|connection timeout|Can't reach database|PGlite is closed|Client has encountered a connection error/i;
 
 type ErrorFields = {
   code?: unknown;

@@ -61,6 +61,7 @@ export type Following = {
  */
 export class JobEvents {
   private readonly jobs = new Map<string, FollowedJob>();
+  private readonly watchers = new Set<(snapshot: JobSnapshot) => void>();
   private notifications: Notifications | null = null;
   private listening: Promise<unknown> | null = null;
 
@@ -109,7 +110,15 @@ export class JobEvents {
     return this.jobs.size;
   }
 
+  /** Calls `onUpdate` for each committed change of any job (the worker's supervision pace). */
+  async watchAll(onUpdate: (snapshot: JobSnapshot) => void): Promise<() => void> {
+    this.watchers.add(onUpdate);
+    await this.startListening();
+    return () => this.watchers.delete(onUpdate);
+  }
+
   private deliver(snapshot: JobSnapshot): void {
+    for (const watcher of this.watchers) watcher(snapshot);
     const job = this.jobs.get(snapshot.id);
     if (!job) return;
     job.latest = newer(job.latest, snapshot);
@@ -146,6 +155,7 @@ export class JobEvents {
 
   async close(): Promise<void> {
     this.jobs.clear();
+    this.watchers.clear();
     const notifications = this.notifications;
     this.notifications = null;
     this.listening = null;

@@ -22,7 +22,9 @@ export type RecordSyncMessage = {
 };
 
 // A lost worker is noticed within a few seconds of its heartbeat lapsing, not a minute later.
-const SUPERVISION_SECONDS = 3;
+export const SUPERVISION_SECONDS = 3;
+/** How often pg-boss's housekeeping that has nothing to do with running jobs runs. */
+const IDLE_HOUSEKEEPING_SECONDS = 300;
 // An attempt's total run time is not the lease (the heartbeat is); this only stops a runaway.
 const ATTEMPT_LIMIT_SECONDS = 6 * 3600;
 
@@ -69,18 +71,38 @@ export class JobQueue {
     const boss = new PgBoss({
       ...this.connection(),
       schema: this.config.jobs.queueSchema,
+      // Sending a job to a queue below NOTIFYs its workers (in the sending transaction, so only once
+      // it commits), and they fetch at once; their polling is only a slow fallback
+      // (JOB_IDLE_POLL_INTERVAL_SECONDS), or JOB_POLL_INTERVAL_SECONDS while the listener is down.
+      useListenNotify: true,
+      notifyHeartbeatIntervalMs: IDLE_HOUSEKEEPING_SECONDS * 1000,
+      // Supervision (lapsed heartbeats, expiry, retention) is paced by the worker itself
+      // (job-supervision.ts): every few seconds while jobs are active, rarely while none are.
+      supervise: false,
       superviseIntervalSeconds: SUPERVISION_SECONDS,
       monitorIntervalSeconds: SUPERVISION_SECONDS,
+      // The rest of pg-boss's idle housekeeping, as rarely as it allows: this application uses no
+      // flows, and its queue settings change only when a process starts.
+      queueCacheIntervalSeconds: IDLE_HOUSEKEEPING_SECONDS,
+      flowIntervalSeconds: IDLE_HOUSEKEEPING_SECONDS,
+      bamIntervalSeconds: IDLE_HOUSEKEEPING_SECONDS,
+      instanceHeartbeatSeconds: IDLE_HOUSEKEEPING_SECONDS,
+      // The hourly cleanup is a pg-boss schedule; its cron pass runs at the slowest rate allowed.
+      cronWorkerIntervalSeconds: 45,
+      cronMonitorIntervalSeconds: 45,
     });
     boss.on("error", (error) => this.logger.error({ err: error }, "job queue error"));
     await boss.start();
     const { heartbeatSeconds, deadLetter, ...settings } = recordSyncSendOptions(this.config);
-    await boss.createQueue(RECORD_SYNC_GAVE_UP_QUEUE);
-    await boss.createQueue(JOB_CLEANUP_QUEUE);
+    await boss.createQueue(RECORD_SYNC_GAVE_UP_QUEUE, { notify: true });
+    await boss.createQueue(JOB_CLEANUP_QUEUE, { notify: true });
     // singleton + singletonKey = customer id: at most one active sync per customer.
-    await boss.createQueue(RECORD_SYNC_QUEUE, { policy: "singleton", heartbeatSeconds, deadLetter, ...settings });
+    const recordSync = { heartbeatSeconds, deadLetter, notify: true, ...settings };
+    await boss.createQueue(RECORD_SYNC_QUEUE, { policy: "singleton", ...recordSync });
     // createQueue leaves an existing queue as it was; bring its settings up to date.
-    await boss.updateQueue(RECORD_SYNC_QUEUE, { heartbeatSeconds, deadLetter, ...settings });
+    await boss.updateQueue(RECORD_SYNC_QUEUE, recordSync);
+    await boss.updateQueue(RECORD_SYNC_GAVE_UP_QUEUE, { notify: true });
+    await boss.updateQueue(JOB_CLEANUP_QUEUE, { notify: true });
     return boss;
   }
 

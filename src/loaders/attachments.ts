@@ -1,20 +1,14 @@
-// Attachments: by id, counts per record, and the first page of attachments per record
-// for all records of a page in ONE statement (a LATERAL join, each side using the
-// (customerId, recordId, createdAt, id) index with its own LIMIT).
+// Attachments: by id, counts per record, and a page of attachments per record for all
+// records of a page in ONE statement (src/queries/attachments-page.ts).
 import DataLoader from "dataloader";
 import type { TenantScopedClient } from "../db/tenant-scope.js";
-import { type Attachment, Prisma } from "../generated/prisma/client.js";
+import type { Attachment } from "../generated/prisma/client.js";
 import type { Keyset } from "../pagination/keyset-sql.js";
+import { fetchAttachmentPages } from "../queries/attachments-page.js";
 import { createByIdLoader, type LoaderOptions } from "./by-id-loader.js";
 
 /** One page of one record's attachments: limit + 1 rows at most, in (createdAt, id) order. */
 export type AttachmentPageKey = { recordId: string; limit: number; after: Keyset | null };
-
-function attachmentsAfter(after: Keyset | null) {
-  return after
-    ? Prisma.sql`AND (x."createdAt", x."id") > (${after.value}::timestamptz, ${after.id}::uuid)`
-    : Prisma.empty;
-}
 
 export function createAttachmentLoaders(db: TenantScopedClient, options: LoaderOptions) {
   const attachmentPages = new DataLoader<AttachmentPageKey, Attachment[], string>(
@@ -28,22 +22,8 @@ export function createAttachmentLoaders(db: TenantScopedClient, options: LoaderO
       const rowsByRecord = new Map<string, Attachment[]>();
       for (const group of groups.values()) {
         const { limit, after } = group[0]!;
-        const recordIds = group.map((key) => key.recordId);
-        const rows = await db.$queryTenant<Attachment>(
-          (customerId) => Prisma.sql`
-            SELECT a.* FROM unnest(${recordIds}::uuid[]) AS r("id")
-            CROSS JOIN LATERAL (
-              SELECT x.* FROM "Attachment" x
-              WHERE x."customerId" = ${customerId}::uuid AND x."recordId" = r."id" ${attachmentsAfter(after)}
-              ORDER BY x."createdAt", x."id"
-              LIMIT ${limit + 1}
-            ) a`,
-        );
-        for (const row of rows) {
-          const ofRecord = rowsByRecord.get(row.recordId);
-          if (ofRecord) ofRecord.push(row);
-          else rowsByRecord.set(row.recordId, [row]);
-        }
+        const pages = await fetchAttachmentPages(db, group.map((key) => key.recordId), { limit, after });
+        for (const [recordId, rows] of pages) rowsByRecord.set(recordId, rows);
       }
       return keys.map((key) => rowsByRecord.get(key.recordId) ?? []);
     },

@@ -47,7 +47,8 @@ const matches = (ifNoneMatch: string | null, etag: string) =>
 
 export function useGraphiQLPage(options: {
   /** The page's options for this request; false: no GraphiQL here (not the exact endpoint). */
-  pageOptions: (request: Request) => Promise<GraphiQLOptions | false>;
+  /** serverContext: node:http's request (who is asking: the dev token is for loopback only). */
+  pageOptions: (request: Request, serverContext: unknown) => Promise<GraphiQLOptions | false>;
   render: (options: GraphiQLOptions) => Promise<string>;
 }): Plugin {
   let kept: { key: string; page: Promise<Page> } | null = null;
@@ -63,10 +64,10 @@ export function useGraphiQLPage(options: {
     return kept.page;
   };
   return {
-    async onRequest({ request, endResponse }) {
+    async onRequest({ request, serverContext, endResponse }) {
       // Yoga's own rule for "a browser wants GraphiQL".
       if (request.method !== "GET" || !request.headers.get("accept")?.includes("text/html")) return;
-      const pageOptions = await options.pageOptions(request);
+      const pageOptions = await options.pageOptions(request, serverContext);
       if (!pageOptions) return;
       const page = await pageFor(pageOptions);
       const headers: Record<string, string> = {

@@ -4,22 +4,12 @@
 // response cache, so cache hits count too.
 import type { Plugin } from "graphql-yoga";
 import { errorResponse, rateLimited } from "../errors.js";
+import { clientAddress } from "../http/client-address.js";
 import { isGraphQLRequest } from "../http/routes.js";
 import type { Metrics } from "../metrics.js";
 import type { RateLimitSubject, RequestRateLimiter } from "../rate-limit/request-rate-limiter.js";
 import { authenticationOf } from "../request/authentication.js";
 import { requestIdOf } from "../request/request-id.js";
-
-type NodeServerContext = { req?: { socket?: { remoteAddress?: string } } };
-
-/** Behind a trusted proxy, the address it appended last to X-Forwarded-For; else the peer's. */
-export function clientAddress(request: Request, serverContext: unknown, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  return (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress ?? "unknown";
-}
 
 export function useRateLimit(options: {
   limiter: RequestRateLimiter;

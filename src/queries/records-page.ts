@@ -2,7 +2,8 @@
 // ONE statement. Raw SQL because the ORM cannot combine the two; the tenant id is bound
 // through $queryTenant like every raw query.
 import type { TenantScopedClient } from "../db/tenant-scope.js";
-import { type Attachment, Prisma, type Record } from "../generated/prisma/client.js";
+// The model is imported as RecordRow: plain `Record` would shadow TypeScript's Record<K, V>.
+import { type Attachment, Prisma, type Record as RecordRow } from "../generated/prisma/client.js";
 import {
   type Keyset,
   type KeysetOrder,
@@ -11,6 +12,7 @@ import {
   pageLimit,
 } from "../pagination/keyset-sql.js";
 import type { PageRequest } from "../pagination/page-request.js";
+import { type AttachmentJson, attachmentFromJson, firstAttachmentsOf } from "./attachments-page.js";
 
 export const recordOrders = {
   CREATED_DATE_DESC: { column: "createdDate", type: "timestamptz", descending: true },
@@ -34,30 +36,10 @@ function filterConditions(filter: RecordFilter): Prisma.Sql[] {
 const where = (conditions: Prisma.Sql[]) => Prisma.join(conditions, " AND ");
 
 /** A record as the page query returns it, with its first page of attachments when asked. */
-type PageRow = Record & { totalCount?: number; firstAttachments?: AttachmentJson[] | null };
-type AttachmentJson = Omit<Attachment, "createdAt"> & { createdAt: string };
-
-/**
- * The first `limit` + 1 attachments of each record of the page, as one JSON array per row
- * (the same rows and order as the attachment loader's statement), so that a page and its
- * attachments cost one statement. Evaluated on the page's rows only: it wraps the page.
- */
-function firstAttachmentsColumn(customerId: string, limit: number): Prisma.Sql {
-  return Prisma.sql`(
-    SELECT coalesce(json_agg(a ORDER BY a."createdAt", a."id"), '[]'::json)
-    FROM (
-      SELECT x.* FROM "Attachment" x
-      WHERE x."customerId" = ${customerId}::uuid AND x."recordId" = p."id"
-      ORDER BY x."createdAt", x."id"
-      LIMIT ${limit + 1}
-    ) a
-  ) AS "firstAttachments"`;
-}
-
-const attachmentFromJson = (json: AttachmentJson): Attachment => ({ ...json, createdAt: new Date(json.createdAt) });
+type PageRow = RecordRow & { totalCount?: number; firstAttachments?: AttachmentJson[] | null };
 
 export type RecordPage = {
-  rows: Record[];
+  rows: RecordRow[];
   totalCount: number | null;
   /** Each record's first attachments (limit + 1 at most), when `attachmentsLimit` was given. */
   firstAttachments: Map<string, Attachment[]> | null;
@@ -82,7 +64,7 @@ export async function fetchRecordPage(
     const pageRows = Prisma.sql`SELECT * FROM "Record" WHERE ${where([...matching, ...keysetConditions(order, options.request)])} ${page}`;
     if (!options.withTotal && attachmentsLimit === null) return pageRows;
     const attachments =
-      attachmentsLimit === null ? Prisma.empty : Prisma.sql`, ${firstAttachmentsColumn(customerId, attachmentsLimit)}`;
+      attachmentsLimit === null ? Prisma.empty : Prisma.sql`, ${firstAttachmentsOf(customerId, Prisma.sql`p."id"`, attachmentsLimit)} AS "firstAttachments"`;
     // A join (or a wrapping query) does not promise to keep the order: say it again.
     const reordered = keysetOrderBy(order, options.request, "p");
     if (!options.withTotal) return Prisma.sql`SELECT p.* ${attachments} FROM (${pageRows}) p ${reordered}`;
@@ -95,7 +77,7 @@ export async function fetchRecordPage(
   });
   const totalCount = options.withTotal ? (rows[0]?.totalCount ?? 0) : null;
   const firstAttachments = attachmentsLimit === null ? null : new Map<string, Attachment[]>();
-  const records: Record[] = [];
+  const records: RecordRow[] = [];
   for (const { totalCount: _, firstAttachments: attachments, ...record } of rows) {
     if (record.id === null) continue; // the count row of an empty page
     records.push(record);

@@ -45,6 +45,7 @@ export async function startJobTestApp(options: {
         database: t.db,
         queue: t.services.jobs.queue,
         logger: t.services.logger,
+        events: t.services.jobs.events,
         resolveHost: options.resolveHost,
         storage: t.services.storage,
         onRecordsChanged: async (customerId, ids) => {

@@ -13,7 +13,7 @@ export type ApiProcess = ChildApp & {
 };
 
 /** A port free right now on 127.0.0.1 (the child binds it a moment later). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
