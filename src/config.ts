@@ -50,6 +50,8 @@ const settingsSchema = z.object({
     connectTimeoutMs: fromEnv("DATABASE_CONNECT_TIMEOUT_MS", integer(5_000, 1)),
     statementTimeoutMs: fromEnv("DATABASE_STATEMENT_TIMEOUT_MS", integer(15_000, 0)),
     idleTimeoutMs: fromEnv("DATABASE_IDLE_TIMEOUT_MS", integer(30_000, 0)),
+    /** Embedded database: a socket client (CLI) that keeps its transaction idle this long is disconnected and rolled back, since the server's requests wait for it (src/db/embedded-session-turns.ts). */
+    socketIdleTransactionMs: fromEnv("EMBEDDED_SOCKET_IDLE_TRANSACTION_MS", integer(10_000, 1)),
     /** Read replicas (src/db/read-replicas.ts): plain reads outside transactions go there (empty: none). */
     replicaUrls: fromEnv("DATABASE_REPLICA_URLS", list()),
   }),
@@ -200,6 +202,11 @@ const settingsSchema = z.object({
     mode: fromEnv("PERSISTED_OPERATIONS", z.enum(["off", "allow", "only"]).default("off")),
     file: fromEnv("PERSISTED_OPERATIONS_FILE", optionalText()).transform((file) => (file ? path.resolve(file) : undefined)),
   }),
+  /** Set: GET /metrics needs `Authorization: Bearer <this>` (401 otherwise); unset: /metrics is open. */
+  metricsToken: fromEnv(
+    "METRICS_TOKEN",
+    optionalText().refine((token) => token === undefined || token.length >= 16, "at least 16 characters"),
+  ),
   /** Unset: on outside production, off in production. */
   introspection: fromEnv("INTROSPECTION", optionalOnOff()),
   /** "Did you mean …?" in validation errors (they reveal the schema). Unset: on outside production. */

@@ -179,6 +179,13 @@ export const notFoundResponse = () =>
     headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
   });
 
+/** /metrics without the METRICS_TOKEN it is protected by. */
+export const metricsUnauthorizedResponse = () =>
+  new Response("Send Authorization: Bearer <METRICS_TOKEN>.\n", {
+    status: 401,
+    headers: { "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="metrics"' },
+  });
+
 export const methodNotAllowedResponse = (allow: string) =>
   new Response(null, { status: 405, headers: { allow } });
 

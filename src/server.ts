@@ -184,7 +184,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
           ]),
       // Before anything reads the parameters (labels, persisted operations, the cache key).
       useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
-      useMetrics({ metrics: services.metrics }),
+      useMetrics({ metrics: services.metrics, token: config.metricsToken }),
       onlyAt("ready", useReadinessCheck({
         endpoint: READY_PATH,
         check: async () => {

@@ -12,6 +12,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { readEmbeddedServerLock, writeEmbeddedServerLock } from "./embedded-server-lock.js";
+import { EmbeddedSessionTurns } from "./embedded-session-turns.js";
 import { SocketNotifications, withSocketNotifications } from "./socket-notifications.js";
 import { withTenantTransactions } from "./tenant-transactions.js";
 import { withReadReplicas } from "./read-replicas.js";
@@ -57,7 +58,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions 
     });
     return { ...viaSocket, kind: "embedded-client" };
   }
-  return openEmbeddedFolder(config.dataDir);
+  return openEmbeddedFolder(config.dataDir, config.database.socketIdleTransactionMs);
 }
 
 /** Where the embedded database of DATA_DIR lives. */
@@ -83,22 +84,25 @@ export function missingEmbeddedDatabaseMessage(config: Config): string | undefin
   );
 }
 
-async function openEmbeddedFolder(dataDir: string): Promise<Database> {
+async function openEmbeddedFolder(dataDir: string, socketIdleTransactionMs: number): Promise<Database> {
   const folder = embeddedDatabaseFolder(dataDir);
   fs.mkdirSync(folder, { recursive: true });
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const pglite = await PGlite.create({ dataDir: folder });
+  // The server's code and the socket's clients take the one session in turns.
+  const turns = new EmbeddedSessionTurns(pglite, socketIdleTransactionMs);
   const socketNotifications = new SocketNotifications();
   const socketServer = new PGLiteSocketServer({
-    db: withSocketNotifications(pglite, socketNotifications),
+    db: turns.forSocket(withSocketNotifications(pglite, socketNotifications)),
     host: "127.0.0.1",
     port: 0,
     maxConnections: 16,
   });
+  turns.attach(socketServer);
   await socketServer.start();
   const releaseLock = writeEmbeddedServerLock(dataDir, socketPort(socketServer));
-  const database = await openEmbedded(pglite, async () => {
+  const database = await openEmbedded(turns.forApi(), async () => {
     releaseLock();
     await socketServer.stop();
     await pglite.close();

@@ -3,14 +3,26 @@
 // plugin list so the duration covers authentication and the response cache too.
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { ExecutionResult } from "graphql";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { bearerToken } from "../auth/authenticate.js";
+import { metricsUnauthorizedResponse } from "../errors.js";
 import { routeOf } from "../http/routes.js";
 import type { Metrics } from "../metrics.js";
 import { operationNameOf } from "./operation-name.js";
 
 type Timing = { startedAt: number; operationName?: string | null };
 
-export function useMetrics(options: { metrics: Metrics }): Plugin {
-  const { metrics } = options;
+/** The bearer token sent, compared in constant time (hashes first: equal lengths). */
+function carriesToken(request: Request, token: string): boolean {
+  const sent = bearerToken(request.headers.get("authorization"));
+  if (!sent) return false;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(sent), digest(token));
+}
+
+/** `token` (METRICS_TOKEN): when set, /metrics answers only requests that carry it as a bearer token. */
+export function useMetrics(options: { metrics: Metrics; token?: string }): Plugin {
+  const { metrics, token } = options;
   const timings = new WeakMap<Request, Timing>();
   const countErrors = (result: ExecutionResult) => {
     for (const error of result.errors ?? []) {
@@ -21,6 +33,7 @@ export function useMetrics(options: { metrics: Metrics }): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (routeOf(url) === "metrics") {
+        if (token !== undefined && !carriesToken(request, token)) return endResponse(metricsUnauthorizedResponse());
         return metrics.registry.metrics().then((text) =>
           endResponse(
             new fetchAPI.Response(text, { status: 200, headers: { "content-type": metrics.registry.contentType } }),
