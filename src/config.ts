@@ -135,6 +135,8 @@ const settingsSchema = z.object({
     maxPageRecords: fromEnv("SYNC_MAX_PAGE_RECORDS", integer(1_000, 1)),
     maxRecords: fromEnv("SYNC_MAX_RECORDS", integer(100_000, 1)),
     maxResponseBytes: fromEnv("SYNC_MAX_RESPONSE_BYTES", integer(5_000_000, 1_000)),
+    /** Sync schedules one customer may have (createSyncSchedule refuses more). */
+    maxSchedulesPerCustomer: fromEnv("SYNC_MAX_SCHEDULES_PER_CUSTOMER", integer(20, 1)),
     // One sync's bounds beyond records (src/jobs/record-sync/sync-bounds.ts): a feed that never
     // ends, or ends only after hours, fails with a message naming the setting.
     maxPages: fromEnv("SYNC_MAX_PAGES", integer(10_000, 1)),

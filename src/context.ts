@@ -12,6 +12,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import type { TenantScopedClient } from "./db/tenant-scope.js";
 import type { JobService } from "./jobs/job-service.js";
+import type { SyncScheduleService } from "./jobs/sync-schedules/schedule-service.js";
 import type { LoaderOptions } from "./loaders/by-id-loader.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import type { CursorCodec } from "./pagination/cursor-codec.js";
@@ -33,6 +34,8 @@ export type AppServices = {
   logger: Logger;
   /** Starting, cancelling and following background jobs (src/jobs). */
   jobs: JobService;
+  /** Creating, pausing, resuming and deleting sync schedules (src/jobs/sync-schedules). */
+  schedules: SyncScheduleService;
   /** Evict what a change made stale: mutations and jobs call it after they write. */
   responseCache: ResponseCache;
   /** Verified users, so that authentication (and a cache hit) needs no SQL. */

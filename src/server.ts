@@ -17,6 +17,7 @@ import type { Database } from "./db/database.js";
 import { withReadYourWrites } from "./db/read-replicas.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
 import { JobService } from "./jobs/job-service.js";
+import { SyncScheduleService } from "./jobs/sync-schedules/schedule-service.js";
 import { readJobBacklog } from "./jobs/job-backlog.js";
 import { JOB_QUEUES } from "./jobs/queue.js";
 import { graphiqlOptions } from "./graphiql.js";
@@ -78,6 +79,7 @@ export function createServices(
     loaderOptions: overrides.loaderOptions ?? { batch: config.dataloaderBatching },
     logger,
     jobs: new JobService(config, database, logger),
+    schedules: new SyncScheduleService(config, database),
     responseCache,
     users,
     userChanges: startFollowingUserChanges({ config, database, users, responseCache, logger }),

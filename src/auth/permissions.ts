@@ -7,6 +7,13 @@ export function requireViewer(viewer: Viewer | null): Viewer {
   return viewer;
 }
 
+/** ADMIN only: managing the customer's sync schedules. */
+export function requireAdmin(viewer: Viewer | null): Viewer {
+  const known = requireViewer(viewer);
+  if (known.user.role !== "ADMIN") throw forbidden(`Your role (${known.user.role}) may not do this; ask an ADMIN.`);
+  return known;
+}
+
 /** ADMIN and MEMBER change data; VIEWER only reads. */
 export function requireWriter(viewer: Viewer | null): Viewer {
   const known = requireViewer(viewer);

@@ -15,6 +15,7 @@ const tenantOwnedModels = new Set<string>([
   "Record",
   "Attachment",
   "CollectionJob",
+  "SyncSchedule",
   // The dashboard statistics' rollups (written by database triggers, read by recordStats).
   "RecordStatsByCategory",
   "RecordStatsByMonth",

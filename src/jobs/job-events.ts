@@ -30,6 +30,7 @@ function parseSnapshot(payload: string): JobSnapshot | null {
       updatedAt: date(raw.updatedAt)!,
       startedAt: date(raw.startedAt),
       finishedAt: date(raw.finishedAt),
+      scheduledFor: date(raw.scheduledFor),
     };
   } catch {
     return null;

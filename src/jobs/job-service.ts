@@ -1,7 +1,6 @@
 // What the API does with jobs: start a record sync (the row and its queue entry in one
 // transaction, so a rolled-back insert never runs and a committed one always does), cancel
 // one, and follow one. Every call names the customer; nothing here reads another's jobs.
-import { fromPrisma } from "pg-boss";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
@@ -11,7 +10,8 @@ import { JobEvents, publishJobUpdate } from "./job-events.js";
 import { JOB_TRANSACTION_OPTIONS } from "./job-lease.js";
 import { JobSubscriptionSlots } from "./job-subscription-slots.js";
 import { isFinalStatus } from "./job-status.js";
-import { JobQueue, RECORD_SYNC_QUEUE, recordSyncSendOptions, type RecordSyncMessage } from "./queue.js";
+import { enqueueRecordSync } from "./enqueue-record-sync.js";
+import { JobQueue, RECORD_SYNC_QUEUE } from "./queue.js";
 
 export type StartRecordSync = {
   customerId: string;
@@ -47,26 +47,13 @@ export class JobService {
     const boss = await this.queue.started();
     try {
       return await this.database.prisma.$transaction(async (tx) => {
-        const job = await tx.collectionJob.create({
-          data: {
-            customerId: input.customerId,
-            kind: "RECORD_SYNC",
-            sourceUrl: input.sourceUrl,
-            idempotencyKey: input.idempotencyKey,
-            mirror: input.mirror ?? false,
-            createdById: input.userId,
-          },
+        return enqueueRecordSync(tx, boss, this.config, {
+          customerId: input.customerId,
+          sourceUrl: input.sourceUrl,
+          idempotencyKey: input.idempotencyKey,
+          mirror: input.mirror ?? false,
+          createdById: input.userId,
         });
-        const message: RecordSyncMessage = { jobId: job.id, customerId: job.customerId };
-        // The queue entry shares the job's id, so cancel can find it; singletonKey = customer
-        // keeps one sync per customer running at a time.
-        await boss.send(RECORD_SYNC_QUEUE, message, {
-          ...recordSyncSendOptions(this.config),
-          id: job.id,
-          singletonKey: job.customerId,
-          db: fromPrisma(tx),
-        });
-        return job;
       }, JOB_TRANSACTION_OPTIONS);
     } catch (error) {
       // Two calls with one key at once: the second insert lost the race; answer with the first.

@@ -11,6 +11,9 @@ import type { JobEvents } from "./job-events.js";
 import { markAbandonedJobFailed } from "./job-gave-up.js";
 import { isFinalStatus } from "./job-status.js";
 import { startJobSupervision } from "./job-supervision.js";
+import { ScheduleDispatcher } from "./sync-schedules/schedule-dispatcher.js";
+import { createNotifications } from "../db/notifications.js";
+import { postgresUrlOf } from "../db/connection-url.js";
 import {
   JOB_CLEANUP_QUEUE,
   type JobQueue,
@@ -121,10 +124,17 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
     }),
   );
   await boss.schedule(JOB_CLEANUP_QUEUE, CLEANUP_SCHEDULE);
+  // Due sync schedules become jobs here, in every worker process (each due run once).
+  const dispatcher = new ScheduleDispatcher({ prisma, boss: () => deps.queue.started(), config, logger });
+  const scheduleNotices = createNotifications(database, postgresUrlOf(config, database));
+  await dispatcher.start(scheduleNotices);
   logger.info({ concurrency }, "job worker started");
 
   return {
     async stop() {
+      // No new scheduled runs from here on.
+      await dispatcher.stop();
+      await scheduleNotices.close();
       stopping = true;
       // wait: running handlers reach their page boundary and return first.
       await Promise.all(

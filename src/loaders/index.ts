@@ -6,6 +6,7 @@ import { createAttachmentLoaders } from "./attachments.js";
 import type { LoaderOptions } from "./by-id-loader.js";
 import { createJobLoaders } from "./jobs.js";
 import { createRecordLoaders } from "./records.js";
+import { createSyncScheduleLoaders } from "./sync-schedules.js";
 
 export function createLoaders(db: TenantScopedClient, options: LoaderOptions) {
   return {
@@ -13,6 +14,7 @@ export function createLoaders(db: TenantScopedClient, options: LoaderOptions) {
     ...createRecordLoaders(db, options),
     ...createAttachmentLoaders(db, options),
     ...createJobLoaders(db, options),
+    ...createSyncScheduleLoaders(db, options),
   };
 }
 

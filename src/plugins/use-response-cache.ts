@@ -68,6 +68,9 @@ function ttlsByCoordinate(cache: ResponseCache, config: Config, queryFields: rea
     // Jobs change by themselves (the worker): never serve one from the cache.
     "Query.jobs": 0,
     CollectionJob: 0,
+    // Schedules too (each run moves nextRunAt, lastRun, skippedRuns), and their lists.
+    "Query.syncSchedules": 0,
+    SyncSchedule: 0,
     // A download link must outlive the cached response that carries it.
     "Attachment.downloadUrl": Math.min(cache.ttlMs, (config.files.downloadUrlTtlSeconds * 1000) / 2),
   };

@@ -11,6 +11,7 @@ import "./attachment-mutations.js";
 import "./job.js";
 import "./job-mutations.js";
 import "./job-subscription.js";
+import "./sync-schedule.js";
 import "./node.js";
 
 export const schema = builder.toSchema();

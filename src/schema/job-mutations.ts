@@ -33,19 +33,23 @@ const CancelJobInput = builder.inputType("CancelJobInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-/** syncRecords' input; the feed URL must be on a host in `allowedHosts` (SYNC_ALLOWED_HOSTS). */
+/** A record feed's URL, on a host in `allowedHosts` (SYNC_ALLOWED_HOSTS): syncRecords, createSyncSchedule. */
+export const feedUrlRule = (allowedHosts: readonly string[]) =>
+  storableText()
+    .trim()
+    .min(1, "must not be empty")
+    .max(2_000, "must be at most 2000 characters")
+    .transform((value, context) => {
+      const check = checkFeedUrl(value, allowedHosts);
+      if (check.allowed) return check.url.toString();
+      context.addIssue({ code: "custom", message: check.reason });
+      return z.NEVER;
+    });
+
+/** syncRecords' input. */
 const syncRecordsSchema = (allowedHosts: readonly string[]) =>
   z.object({
-    sourceUrl: storableText()
-      .trim()
-      .min(1, "must not be empty")
-      .max(2_000, "must be at most 2000 characters")
-      .transform((value, context) => {
-        const check = checkFeedUrl(value, allowedHosts);
-        if (check.allowed) return check.url.toString();
-        context.addIssue({ code: "custom", message: check.reason });
-        return z.NEVER;
-      }),
+    sourceUrl: feedUrlRule(allowedHosts),
     idempotencyKey: storableText()
       .trim()
       .min(1, "must not be empty")

@@ -15,7 +15,11 @@ const loaderByType: { [typename: string]: (ctx: Context) => { load(id: string): 
   Record: (ctx) => ctx.loaders.recordById,
   Attachment: (ctx) => ctx.loaders.attachmentById,
   CollectionJob: (ctx) => ctx.loaders.jobById,
+  // Schedules are an ADMIN's: anyone else gets null, as for an id of another customer.
+  SyncSchedule: (ctx) => (ctx.viewer?.user.role === "ADMIN" ? ctx.loaders.syncScheduleById : noRows),
 };
+
+const noRows = { load: async () => null };
 
 async function loadNode(ctx: Context, globalId: string): Promise<object | null> {
   const parsed = parseNodeId(globalId);
