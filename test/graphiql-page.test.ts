@@ -5,6 +5,7 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { chooseEncoding } from "../src/plugins/use-graphiql-page.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { usingPostgres } from "./helpers/test-database.js";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ test("brotli, gzip or none as the client accepts, the same page each way, and a 
   expect(plain.response.headers.get("content-encoding")).toBeNull();
   expect(plain.response.headers.get("content-type")).toBe("text/html; charset=utf-8");
   const html = plain.bytes.toString();
-  expect(html).toContain("<title>TestApp API</title>");
+  expect(html.includes("<title>TestApp API</title>")).toBe(true);
 
   const br = await page({ "accept-encoding": "gzip, deflate, br, zstd" });
   expect(br.response.headers.get("content-encoding")).toBe("br");
@@ -48,14 +49,17 @@ test("brotli, gzip or none as the client accepts, the same page each way, and a 
   );
 });
 
-test("a changed page (users now exist: no welcome text) has a new ETag, so the old one gets the page again", async () => {
+// The shared PostgreSQL test database always has other files' users: there, the welcome text
+// (and its change) is tested on a new database of its own, by test/next-steps.test.ts.
+test.skipIf(usingPostgres)("a changed page (users now exist: no welcome text) has a new ETag, so the old one gets the page again", async () => {
   const before = await page({ "accept-encoding": "br" });
-  expect(zlib.brotliDecompressSync(before.bytes).toString()).toContain("The database has no users yet");
+  // (includes, not toContain: a failure would print 9 MB of HTML)
+  expect(zlib.brotliDecompressSync(before.bytes).toString().includes("The database has no users yet")).toBe(true);
   await (await t.seed.customer()).user();
   const after = await page({ "accept-encoding": "br", "if-none-match": before.response.headers.get("etag")! });
   expect(after.response.status).toBe(200);
   expect(after.response.headers.get("etag")).not.toBe(before.response.headers.get("etag"));
-  expect(zlib.brotliDecompressSync(after.bytes).toString()).not.toContain("The database has no users yet");
+  expect(zlib.brotliDecompressSync(after.bytes).toString().includes("The database has no users yet")).toBe(false);
 });
 
 test("the encoding chosen from Accept-Encoding", () => {
