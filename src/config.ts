@@ -190,6 +190,10 @@ const settingsSchema = z.object({
     maxRequestBodyBytes: fromEnv("MAX_REQUEST_BODY_BYTES", integer(1024 * 1024, 1_024)),
     /** Levels of objects and arrays in a request's variables and extensions (deeper: 400). */
     maxVariablesDepth: fromEnv("MAX_VARIABLES_DEPTH", integer(32, 1)),
+    /** A document's size in bytes, refused (413) before it is parsed or remembered anywhere. */
+    maxQueryBytes: fromEnv("MAX_QUERY_BYTES", integer(100_000, 1_000)),
+    /** What each of the parse and parse-error caches may hold, estimated in bytes. */
+    documentCacheMaxBytes: fromEnv("DOCUMENT_CACHE_MAX_BYTES", integer(64 * 1024 * 1024, 0)),
   }),
   rateLimit: z.object({
     /** Requests per minute per customer; 0: unlimited. */

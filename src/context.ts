@@ -7,6 +7,7 @@ import { authenticate, type Viewer } from "./auth/authenticate.js";
 import type { VerifiedUserCache } from "./auth/user-cache.js";
 import type { UserChangeFollower } from "./cache/follow-user-changes.js";
 import type { ResponseCache } from "./cache/response-cache.js";
+import type { DocumentCaches } from "./cache/document-caches.js";
 import type { RecordChangeFollower } from "./cache/record-change-notices.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
@@ -44,6 +45,8 @@ export type AppServices = {
   userChanges: UserChangeFollower;
   recordChanges: RecordChangeFollower;
   metrics: Metrics;
+  /** Yoga's parse and parse-error caches (bounded in bytes). */
+  documentCaches: DocumentCaches;
   /** Requests per minute per customer or client address (memory or Redis). */
   rateLimiter: RequestRateLimiter;
   /** Attachment files: local disk or S3 (src/storage). */

@@ -63,7 +63,7 @@ export function invalidFields(fields: Record<string, string>): GraphQLError {
 
 // ---- Hostile queries and clients -------------------------------------------------------
 
-export type QueryLimit = "tokens" | "depth" | "aliases" | "directives" | "cost" | "batch" | "body_size";
+export type QueryLimit = "tokens" | "depth" | "aliases" | "directives" | "cost" | "batch" | "body_size" | "document_size";
 
 /** The variable that sets each limit, named in the refusal so an operator knows what to raise. */
 const limitVariable: Record<QueryLimit, string> = {
@@ -74,6 +74,7 @@ const limitVariable: Record<QueryLimit, string> = {
   cost: "MAX_QUERY_COST",
   batch: "MAX_BATCH_OPERATIONS",
   body_size: "MAX_REQUEST_BODY_BYTES",
+  document_size: "MAX_QUERY_BYTES",
 };
 
 export function queryTooComplex(limit: QueryLimit, message: string, httpStatus?: number): GraphQLError {

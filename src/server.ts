@@ -11,6 +11,7 @@ import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
 import { createNotifications } from "./db/notifications.js";
 import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
+import { createDocumentCaches } from "./cache/document-caches.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
 import type { Database } from "./db/database.js";
@@ -91,6 +92,7 @@ export function createServices(
       logger,
       createNotifications,
     }),
+    documentCaches: createDocumentCaches(config.limits.documentCacheMaxBytes),
     metrics: new Metrics(database, {
       read: () => readJobBacklog(database.prisma, config.jobs.queueSchema),
       queues: JOB_QUEUES,
@@ -130,6 +132,8 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     // GraphiQL is served by useGraphiQLPage (compressed, with an ETag), not by Yoga.
     graphiql: false,
     landingPage: false,
+    // Parsed documents and parse errors, bounded in bytes too (DOCUMENT_CACHE_MAX_BYTES).
+    parserAndValidationCache: { documentCache: services.documentCaches.documents, errorCache: services.documentCaches.errors },
     // Off: Yoga's own limit wraps the body in a web TransformStream that reads ahead without
     // backpressure, so an upload piled up in memory. Bodies are limited by our plugins instead:
     // JSON by useQueryLimits (MAX_REQUEST_BODY_BYTES), multipart by useStreamingUploads
@@ -185,7 +189,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
             }),
           ]),
       // Before anything reads the parameters (labels, persisted operations, the cache key).
-      useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth }),
+      useRequestParamsCheck({ maxVariablesDepth: config.limits.maxVariablesDepth, maxQueryBytes: config.limits.maxQueryBytes }),
       useMetrics({ metrics: services.metrics, token: config.metricsToken }),
       onlyAt("ready", useReadinessCheck({
         endpoint: READY_PATH,

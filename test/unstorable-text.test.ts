@@ -58,6 +58,16 @@ describe.each(unstorable)("$name", ({ text, message }) => {
     expect(await t.db.prisma.collectionJob.count({ where: { customerId: customer.id } })).toBe(0);
   });
 
+  it.each(["sourceUrl", "cron", "timeZone"])("createSyncSchedule refuses it in %s as BAD_USER_INPUT", async (field) => {
+    const { admin } = await freshCustomer();
+    const input = { sourceUrl: `${feed.origin}/feed`, cron: "0 6 * * *", timeZone: "UTC" };
+    const response = await t.gql(`mutation($input: CreateSyncScheduleInput!) { createSyncSchedule(input: $input) { schedule { id } } }`, {
+      token: admin.token,
+      variables: { input: { ...input, [field]: `${input[field as keyof typeof input]}${text}` } },
+    });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: { [field]: message } });
+  });
+
   it("reads that take it (recordByReference, the category filter) answer without a 500", async () => {
     const { admin } = await freshCustomer();
     const byReference = await t.gql(`query($r: String!) { recordByReference(referenceNumber: $r) { id } }`, {

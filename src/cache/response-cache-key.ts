@@ -5,6 +5,7 @@
 // only as the ETag of its own responses.
 import { createHash } from "node:crypto";
 import { Kind, type OperationDefinitionNode, parse } from "graphql";
+import { ByteBoundedLru } from "./byte-bounded-lru.js";
 
 export type CacheSession = { customerId: string; userId: string };
 
@@ -54,9 +55,12 @@ export function parseResponseCacheKey(key: string): ParsedCacheKey | null {
   return { customerId, userId, reads: { recordLists: tags.includes(LIST_TAG), recordStats: tags.includes(STATS_TAG) } };
 }
 
-// Documents repeat (clients send the same few operations): remember the answer per document.
-const MAX_REMEMBERED_DOCUMENTS = 1_000;
-const rootFieldsByDocument = new Map<string, Map<string | null, ReadsBeyondEntities>>();
+// Documents repeat (clients send the same few operations): remember the answer per document,
+// within a byte budget too: each entry's key is a whole document, and documents can be large.
+const REMEMBERED_DOCUMENTS = { maxEntries: 1_000, maxBytes: 8 * 1024 * 1024 };
+/** The key at two bytes a character, and the small map of answers. */
+const weighAnalysis = (documentString: string) => documentString.length * 2 + 256;
+export const rootFieldsByDocument = new ByteBoundedLru<Map<string | null, ReadsBeyondEntities>>(REMEMBERED_DOCUMENTS, weighAnalysis);
 
 // Unknown operation or unparsable document: the request fails and nothing is cached, but answer
 // "reads everything" so that a mistake here can only cost evictions, never staleness.
@@ -66,9 +70,6 @@ function readsBeyondEntities(documentString: string, operationName: string | nul
   let byOperation = rootFieldsByDocument.get(documentString);
   if (!byOperation) {
     byOperation = analyse(documentString);
-    if (rootFieldsByDocument.size >= MAX_REMEMBERED_DOCUMENTS) {
-      rootFieldsByDocument.delete(rootFieldsByDocument.keys().next().value!);
-    }
     rootFieldsByDocument.set(documentString, byOperation);
   }
   return byOperation.get(operationName ?? null) ?? byOperation.get(null) ?? READS_EVERYTHING;

@@ -12,6 +12,8 @@ export type RecordSyncJobData = {
   idempotencyKey: string | null;
   /** The user who started it; null for a scheduled run. */
   createdById: string | null;
+  /** Delete the customer's records the feed did not list, at the end (record-sync/mirror-feed.ts). */
+  mirror?: boolean;
   /** A scheduled run: its schedule and due time (one job per pair). */
   scheduleId?: string;
   scheduledFor?: Date;

@@ -18,6 +18,8 @@ export type StartRecordSync = {
   userId: string;
   sourceUrl: string;
   idempotencyKey: string | null;
+  /** Delete the customer's records the feed did not list, at the end (default false). */
+  mirror?: boolean;
 };
 
 export class IdempotencyConflict extends Error {}
@@ -49,6 +51,7 @@ export class JobService {
           customerId: input.customerId,
           sourceUrl: input.sourceUrl,
           idempotencyKey: input.idempotencyKey,
+          mirror: input.mirror ?? false,
           createdById: input.userId,
         });
       }, JOB_TRANSACTION_OPTIONS);
@@ -65,7 +68,7 @@ export class JobService {
     const job = await this.database.prisma.collectionJob.findUnique({
       where: { customerId_idempotencyKey: { customerId: input.customerId, idempotencyKey: input.idempotencyKey } },
     });
-    if (job && job.sourceUrl !== input.sourceUrl) throw new IdempotencyConflict();
+    if (job && (job.sourceUrl !== input.sourceUrl || job.mirror !== (input.mirror ?? false))) throw new IdempotencyConflict();
     return job;
   }
 

@@ -22,6 +22,8 @@ import {
   type RecordSyncMessage,
   SUPERVISION_SECONDS,
 } from "./queue.js";
+import { createFileStorage } from "../storage/create-file-storage.js";
+import type { FileStorage } from "../storage/file-storage.js";
 import type { ResolveHost } from "./feed-address.js";
 import { fairTurns } from "./record-sync/fair-turns.js";
 import { type RecordsChangedHook, runRecordSync } from "./record-sync/run-record-sync.js";
@@ -39,6 +41,8 @@ export type WorkerDependencies = {
   events?: JobEvents;
   /** Resolves feed host names; tests inject one (default: the system resolver). */
   resolveHost?: ResolveHost;
+  /** Attachment files (to delete those a sync removed); default: the one the configuration names. */
+  storage?: FileStorage;
 };
 
 export type JobWorker = { stop(): Promise<void> };
@@ -71,6 +75,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
     if (!isFinalStatus(job.status)) supervision.noteActivity();
   });
   const turns = fairTurns(boss, prisma, config);
+  const storage = deps.storage ?? createFileStorage(config);
 
   const recordSyncHandler = async ([job]: JobWithMetadata<RecordSyncMessage>[]) => {
     await runRecordSync(
@@ -82,6 +87,7 @@ export async function startJobWorker(deps: WorkerDependencies): Promise<JobWorke
         isStopping: () => stopping,
         turns,
         resolveHost: deps.resolveHost,
+        storage,
       },
       {
         jobId: job!.data.jobId,

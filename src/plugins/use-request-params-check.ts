@@ -7,7 +7,7 @@
 // than MAX_VARIABLES_DEPTH is refused before anything walks them recursively (JSON.stringify
 // overflowed the stack on the cache key).
 import type { Plugin } from "graphql-yoga";
-import { malformedRequest } from "../errors.js";
+import { malformedRequest, queryTooComplex } from "../errors.js";
 
 const kindOf = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`);
 
@@ -45,7 +45,15 @@ const carriesJsonText = (request: Request) =>
   request.method === "GET" ||
   (request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
 
-export function useRequestParamsCheck(options: { maxVariablesDepth: number }): Plugin {
+/** A document over `maxBytes` bytes: refused before the parser, its caches or the response cache key see it. */
+function checkDocumentSize(params: unknown, maxBytes: number): void {
+  const query = (params as { query?: unknown }).query;
+  if (typeof query !== "string" || query.length * 3 <= maxBytes) return; // UTF-8: at most 3 bytes a UTF-16 unit
+  const bytes = query.length > maxBytes ? query.length : Buffer.byteLength(query);
+  if (bytes > maxBytes) throw queryTooComplex("document_size", `The document is ${bytes} bytes or more, over ${maxBytes}.`, 413);
+}
+
+export function useRequestParamsCheck(options: { maxVariablesDepth: number; maxQueryBytes: number }): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (!requestParser || !carriesJsonText(request)) return;
@@ -63,6 +71,7 @@ export function useRequestParamsCheck(options: { maxVariablesDepth: number }): P
     onParams({ params }) {
       const problem = problemOf(params, options.maxVariablesDepth);
       if (problem) throw malformedRequest(problem);
+      checkDocumentSize(params, options.maxQueryBytes);
     },
   };
 }

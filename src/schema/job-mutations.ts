@@ -20,6 +20,12 @@ const SyncRecordsInput = builder.inputType("SyncRecordsInput", {
       required: false,
       description: "The same key from the same customer returns the same job instead of starting another.",
     }),
+    mirror: t.boolean({
+      required: false,
+      defaultValue: false,
+      description:
+        "true: once the whole feed was read, delete this customer's records the feed did not list (records changed since the sync started are kept). Default false: such records are left alone. Attachments a listed record no longer lists are removed either way.",
+    }),
   }),
 });
 
@@ -50,6 +56,7 @@ const syncRecordsSchema = (allowedHosts: readonly string[]) =>
       .max(200, "must be at most 200 characters")
       .nullish()
       .transform((value) => value ?? null),
+    mirror: z.boolean().nullish().transform((value) => value ?? false),
   });
 
 const QueuedJobPayload = builder.objectRef<{ job: CollectionJob }>("QueuedJobPayload").implement({
@@ -71,18 +78,19 @@ builder.mutationField("syncRecords", (t) =>
     args: { input: t.arg({ type: SyncRecordsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireWriter(ctx.viewer);
-      const { sourceUrl, idempotencyKey } = validateInput(syncRecordsSchema(ctx.services.config.sync.allowedHosts), input);
+      const { sourceUrl, idempotencyKey, mirror } = validateInput(syncRecordsSchema(ctx.services.config.sync.allowedHosts), input);
       try {
         const job = await ctx.services.jobs.startRecordSync({
           customerId: viewer.customer.id,
           userId: viewer.user.id,
           sourceUrl,
           idempotencyKey,
+          mirror,
         });
         return { job };
       } catch (error) {
         if (error instanceof IdempotencyConflict) {
-          throw badUserInput("idempotencyKey was already used for a different sourceUrl.", "idempotencyKey");
+          throw badUserInput("idempotencyKey was already used for a different sourceUrl or mirror.", "idempotencyKey");
         }
         throw error;
       }

@@ -14,6 +14,7 @@ import { ScheduleLimitReached } from "../jobs/sync-schedules/schedule-service.js
 import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
 import { pageComplexity } from "../pagination/page-request.js";
 import { fetchSyncSchedulePage } from "../queries/sync-schedules-page.js";
+import { storableText } from "../records/record-field-rules.js";
 import { builder } from "./builder.js";
 import { nodeIdRule, validateInput } from "./input-validation.js";
 import { CollectionJobRef } from "./job.js";
@@ -90,16 +91,14 @@ const SyncScheduleIdInput = builder.inputType("SyncScheduleIdInput", {
 const createSchema = (allowedHosts: readonly string[]) =>
   z.object({
     sourceUrl: feedUrlRule(allowedHosts),
-    cron: z
-      .string()
+    cron: storableText()
       .trim()
       .max(200, "must be at most 200 characters")
       .superRefine((cron, context) => {
         const problem = cronSyntaxProblem(cron);
         if (problem) context.addIssue({ code: "custom", message: problem });
       }),
-    timeZone: z
-      .string()
+    timeZone: storableText()
       .trim()
       .refine(isTimeZone, 'is not a known IANA time zone (e.g. "Europe/Paris", "UTC")'),
   });

@@ -47,6 +47,7 @@ export async function startJobTestApp(options: {
         logger: t.services.logger,
         events: t.services.jobs.events,
         resolveHost: options.resolveHost,
+        storage: t.services.storage,
         onRecordsChanged: async (customerId, ids) => {
           changedRecords.set(customerId, [...(changedRecords.get(customerId) ?? []), ...ids]);
           if (options.announceRecordChanges) await announce(customerId, ids);

@@ -60,6 +60,8 @@ export class OwnRedis {
       { stdio: "ignore" },
     );
     this.process = child;
+    // Even when the test times out before its afterAll: never leave a server behind.
+    process.once("exit", () => child.kill("SIGKILL"));
     if (!(await answersPing(this.port))) throw new Error(`redis-server did not start on port ${this.port}`);
   }
 

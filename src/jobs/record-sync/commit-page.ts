@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { updateLeasedJob, withLease } from "../job-lease.js";
 import { applyRecordPage } from "./apply-record-page.js";
+import { markListed, type RemovedRecords, removeUnlisted } from "./mirror-feed.js";
 import type { FeedPage } from "./feed-page.js";
 import {
   advanceCheckpoint,
@@ -20,8 +21,9 @@ import {
   syncResult,
 } from "./sync-checkpoint.js";
 
-export type PageTarget = { jobId: string; leaseToken: string; customerId: string };
-export type CommittedPage = { next: SyncCheckpoint; changedRecordIds: string[] };
+export type PageTarget = { jobId: string; leaseToken: string; customerId: string; mirror: boolean; startedAt: Date };
+/** `removedStorageKeys`: files to delete now that the rows that pointed at them are gone. */
+export type CommittedPage = { next: SyncCheckpoint; changedRecordIds: string[]; removedStorageKeys: string[] };
 
 /** `afterOutage`: an earlier try of this commit failed on the database, maybe after committing. */
 export async function commitPage(
@@ -29,7 +31,7 @@ export async function commitPage(
   target: PageTarget,
   state: SyncCheckpoint,
   page: FeedPage,
-  costs: PageCosts,
+  costs: Omit<PageCosts, "recordsRemoved">,
   { afterOutage, log }: { afterOutage: boolean; log: Logger },
 ): Promise<CommittedPage> {
   if (afterOutage) {
@@ -42,13 +44,23 @@ export async function commitPage(
   const finished = page.nextCursor === null;
   return withLease(prisma, target.jobId, target.leaseToken, async (tx) => {
     const changes = await applyRecordPage(tx, target.customerId, page.records);
-    const next = advanceCheckpoint(state, page, changes, costs);
+    let removed: RemovedRecords = { recordIds: [], storageKeys: [] };
+    if (target.mirror) {
+      const listed = [...page.records.map((record) => record.referenceNumber), ...page.rejected.flatMap((r) => r.referenceNumber ?? [])];
+      await markListed(tx, target, listed);
+      if (finished) removed = await removeUnlisted(tx, target);
+    }
+    const next = advanceCheckpoint(state, page, changes, { ...costs, recordsRemoved: removed.recordIds.length });
     await updateLeasedJob(tx, target.jobId, {
       checkpoint: next,
       ...jobProgress(next, finished),
       ...(finished ? { status: "SUCCEEDED", result: syncResult(next), finishedAt: new Date(), leaseToken: null } : {}),
     });
-    return { next, changedRecordIds: changes.changedRecordIds };
+    return {
+      next,
+      changedRecordIds: [...changes.changedRecordIds, ...removed.recordIds],
+      removedStorageKeys: [...changes.removedStorageKeys, ...removed.storageKeys],
+    };
   });
 }
 
@@ -70,12 +82,14 @@ async function committedEarlier(
   const saved = readCheckpoint(job.checkpoint);
   if (!isPageApplied(saved, state, page)) return null;
   // Which records that commit changed was lost with its answer; all of the page's records is a
-  // superset, which is what cache invalidation needs.
+  // superset, which is what cache invalidation needs. (Records a mirroring last page deleted, and
+  // the files of what it removed, are not known any more: the cache's TTL and the orphan file
+  // sweep take care of those.)
   const records = page.records.length
     ? await prisma.record.findMany({
         where: { customerId: target.customerId, referenceNumber: { in: page.records.map((record) => record.referenceNumber) } },
         select: { id: true },
       })
     : [];
-  return { next: saved, changedRecordIds: records.map((record) => record.id) };
+  return { next: saved, changedRecordIds: records.map((record) => record.id), removedStorageKeys: [] };
 }

@@ -19,6 +19,8 @@ import { claimJob, settleJob } from "../job-lease.js";
 import { commitPage } from "./commit-page.js";
 import { feedPageUrl, fetchFeedJson, type FeedClientOptions } from "./feed-client.js";
 import { parseFeedPage } from "./feed-page.js";
+import type { FileStorage } from "../../storage/file-storage.js";
+import { deleteStoredFiles } from "../../storage/stored-file-cleanup.js";
 import type { ResolveHost } from "../feed-address.js";
 import type { FairTurns } from "./fair-turns.js";
 import { readCheckpoint, type SyncCheckpoint } from "./sync-checkpoint.js";
@@ -39,6 +41,8 @@ export type RecordSyncDependencies = {
   turns?: FairTurns;
   /** Resolves feed host names (feed-address.ts); tests inject one. Default: the system's. */
   resolveHost?: ResolveHost;
+  /** Where attachment files live, to delete the files of attachments a sync removed. */
+  storage?: FileStorage;
 };
 
 export type RecordSyncAttempt = {
@@ -62,7 +66,14 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
   );
   if (!job) return;
   try {
-    const sync = { ...attempt, leaseToken, customerId: job.customerId, sourceUrl: job.sourceUrl };
+    const sync = {
+      ...attempt,
+      leaseToken,
+      customerId: job.customerId,
+      sourceUrl: job.sourceUrl,
+      mirror: job.mirror,
+      startedAt: job.startedAt ?? new Date(),
+    };
     const outcome = await syncPages(deps, sync, readCheckpoint(job.checkpoint), databaseWait, log);
     log.info(outcome === "finished" ? "record sync finished" : "record sync yielded its turn to another customer's");
   } catch (error) {
@@ -70,7 +81,14 @@ export async function runRecordSync(deps: RecordSyncDependencies, attempt: Recor
   }
 }
 
-type LeasedSync = RecordSyncAttempt & { leaseToken: string; customerId: string; sourceUrl: string };
+type LeasedSync = RecordSyncAttempt & {
+  leaseToken: string;
+  customerId: string;
+  sourceUrl: string;
+  mirror: boolean;
+  /** When the job first started: a mirroring sync keeps records changed since. */
+  startedAt: Date;
+};
 
 /** How long and until what the attempt's database steps wait out an outage: the job's lease. */
 function databaseWaitFor(deps: RecordSyncDependencies, attempt: RecordSyncAttempt, log: Logger): DatabaseWait {
@@ -112,10 +130,12 @@ async function syncPages(
     checkPageBounds(state, { recordCount: page.records.length + page.rejected.length, bytes }, config.sync);
     const cycle = probeCursor(state.cycle, page.nextCursor);
     const from = state;
-    const { next, changedRecordIds } = await untilDatabaseAnswers(databaseWait, (afterOutage) =>
+    const { next, changedRecordIds, removedStorageKeys } = await untilDatabaseAnswers(databaseWait, (afterOutage) =>
       commitPage(prisma, sync, from, page, { bytes, elapsedMs: elapsedMs(), cycle }, { afterOutage, log }),
     );
     state = next;
+    // The rows are gone (committed): now their files. A failure is left to the orphan sweep.
+    if (deps.storage) await deleteStoredFiles(deps.storage, log, removedStorageKeys);
     await reportChanges(deps, sync.customerId, changedRecordIds);
     if (page.nextCursor === null) return "finished";
     if (turns && Date.now() - turnStarted >= turns.fairShareMs) {

@@ -25,6 +25,9 @@ export type SyncCheckpoint = {
   cycle: CycleProbe;
   /** The record total the feed announced last; null when it never did. */
   total: number | null;
+  /** Attachments removed because their record's list dropped them; records removed by a mirroring sync. */
+  attachmentsRemoved: number;
+  recordsRemoved: number;
 };
 
 export const emptyCheckpoint: SyncCheckpoint = {
@@ -40,6 +43,8 @@ export const emptyCheckpoint: SyncCheckpoint = {
   elapsedMs: 0,
   cycle: startingProbe,
   total: null,
+  attachmentsRemoved: 0,
+  recordsRemoved: 0,
 };
 
 export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
@@ -48,7 +53,7 @@ export function readCheckpoint(value: Prisma.JsonValue | null): SyncCheckpoint {
 }
 
 /** What a page adds besides its records: its size, the time until it was committed, the cycle detector's step. */
-export type PageCosts = { bytes: number; elapsedMs: number; cycle: CycleProbe };
+export type PageCosts = { bytes: number; elapsedMs: number; cycle: CycleProbe; recordsRemoved: number };
 
 export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes: PageChanges, costs: PageCosts): SyncCheckpoint {
   return {
@@ -65,6 +70,8 @@ export function advanceCheckpoint(state: SyncCheckpoint, page: FeedPage, changes
     cycle: costs.cycle,
     // A feed may revise its total as it goes; the latest one it said counts.
     total: page.total ?? state.total,
+    attachmentsRemoved: state.attachmentsRemoved + changes.attachmentsRemoved,
+    recordsRemoved: state.recordsRemoved + costs.recordsRemoved,
   };
 }
 
@@ -91,8 +98,8 @@ export function jobProgress(state: SyncCheckpoint, finished: boolean) {
 
 /** The job's result as the API shows it. */
 export function syncResult(state: SyncCheckpoint) {
-  const { created, updated, unchanged, rejected, pages, rejections } = state;
-  return { created, updated, unchanged, rejected, pages, rejections };
+  const { created, updated, unchanged, rejected, pages, rejections, attachmentsRemoved, recordsRemoved } = state;
+  return { created, updated, unchanged, rejected, pages, rejections, attachmentsRemoved, recordsRemoved };
 }
 
 /**

@@ -136,10 +136,13 @@ export class ScheduleDispatcher {
   private async pass(): Promise<void> {
     let delayMs = IDLE_RECHECK_MS;
     try {
-      const runs = await this.runDue();
-      for (const run of runs) this.deps.logger.info({ scheduleId: run.scheduleId, dueAt: run.dueAt, outcome: run.outcome }, "scheduled sync");
-      const next = await this.deps.prisma.syncSchedule.aggregate({ where: { paused: false }, _min: { nextRunAt: true } });
-      const nextRunAt = next._min.nextRunAt;
+      // One statement while nothing is due; the transactions only when something is.
+      let nextRunAt = await this.earliestDueTime();
+      if (nextRunAt && nextRunAt <= this.now()) {
+        const runs = await this.runDue();
+        for (const run of runs) this.deps.logger.info({ scheduleId: run.scheduleId, dueAt: run.dueAt, outcome: run.outcome }, "scheduled sync");
+        nextRunAt = await this.earliestDueTime();
+      }
       if (nextRunAt) delayMs = Math.min(IDLE_RECHECK_MS, Math.max(0, nextRunAt.getTime() - this.now().getTime()));
     } catch (error) {
       this.deps.logger.error({ err: error }, "schedule dispatch failed; trying again later");
@@ -148,6 +151,11 @@ export class ScheduleDispatcher {
     if (this.stopped) return;
     this.timer = setTimeout(() => this.wake(), delayMs);
     this.timer.unref();
+  }
+
+  private async earliestDueTime(): Promise<Date | null> {
+    const next = await this.deps.prisma.syncSchedule.aggregate({ where: { paused: false }, _min: { nextRunAt: true } });
+    return next._min.nextRunAt;
   }
 
   async stop(): Promise<void> {
