@@ -7,23 +7,16 @@
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { loadEnvFile } from "../src/env-file.js";
 import { markdownTable } from "./markdown-table.js";
 import { startUpMarkers, writeMarkedSection } from "./marked-section.js";
 import { benchDir, projectDir } from "./settings.js";
+import { freePort } from "../test/helpers/free-port.js";
 
 loadEnvFile();
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 type StartTimes = { healthMs: number; tokenMs: number; built: boolean };
 

@@ -4,11 +4,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { type JobTestApp, jobTestEnvironment, startJobTestApp } from "./helpers/job-app.js";
+import { freePort } from "./helpers/free-port.js";
 
 const projectDir = path.resolve(import.meta.dirname, "..");
 let child: ChildProcess | undefined;
@@ -19,13 +19,6 @@ afterAll(() => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves with the dev token once the server printed it (it is listening by then). */
 function waitForDevToken(process: ChildProcess): Promise<string> {

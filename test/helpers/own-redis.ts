@@ -2,6 +2,7 @@
 // pause (SIGSTOP: connections stay open, nothing answers) and resume. Never the shared one.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import net from "node:net";
+import { freePort } from "./free-port.js";
 
 export const hasRedisServer = (() => {
   try {
@@ -12,13 +13,6 @@ export const hasRedisServer = (() => {
   }
 })();
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves once the server at `port` answers PING; false after `timeoutMs`. */
 async function answersPing(port: number, timeoutMs = 5_000): Promise<boolean> {

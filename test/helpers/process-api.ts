@@ -3,6 +3,9 @@
 import { createServer } from "node:net";
 import { type GraphQLResponse, postGraphQL } from "./graphql-request.js";
 import { type ChildApp, startChildApp } from "./process-child.js";
+import { freePort } from "./free-port.js";
+
+export { freePort };
 
 export type ApiProcess = ChildApp & {
   url: string;
@@ -12,14 +15,6 @@ export type ApiProcess = ChildApp & {
   ): Promise<GraphQLResponse<Data>>;
 };
 
-/** A port free right now on 127.0.0.1 (the child binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function startApiProcess(environment: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
