@@ -172,7 +172,7 @@ async function main() {
       cases.push({ what: "API request, recordStats (rollups)", records: customer.records, attachments: customer.attachments, timing: await time(send, samples), statements });
     }
     for (const [label, customer] of customers) {
-      const scoped = services.tenantClient(customer.customerId);
+      const scoped = services.tenantDbFor(customer.customerId);
       const fromRollups = await fetchRecordStats(scoped, range);
       const fromRows = await groupByRecordStats(scoped, range);
       const difference = firstDifference(fromRollups, fromRows, "recordStats");

@@ -2,7 +2,7 @@
 // the job worker (unless WORKER_CONCURRENCY=0) and the orphan-file sweep, and the shutdown that
 // releases all of it. Its own module so that the idle-cost bench and test run exactly this.
 import type { Server } from "node:http";
-import { recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { recordChangeAnnouncer } from "./cache/follow-record-changes.js";
 import type { AppServices } from "./context.js";
 import { startJobWorker } from "./jobs/worker.js";
 import { createApp, createHttpServer } from "./server.js";

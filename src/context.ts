@@ -4,11 +4,11 @@ import type { YogaInitialContext } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { AccessTokens } from "./auth/access-tokens.js";
 import { authenticate, type Viewer } from "./auth/authenticate.js";
-import type { VerifiedUserCache } from "./auth/user-cache.js";
+import type { VerifiedUserCache } from "./auth/verified-user-cache.js";
 import type { UserChangeFollower } from "./cache/follow-user-changes.js";
 import type { ResponseCache } from "./cache/response-cache.js";
 import type { DocumentCaches } from "./cache/document-caches.js";
-import type { RecordChangeFollower } from "./cache/record-change-notices.js";
+import type { RecordChangeFollower } from "./cache/follow-record-changes.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import type { TenantScopedClient } from "./db/tenant-scope.js";
@@ -30,7 +30,7 @@ export type AppServices = {
   database: Database;
   tokens: AccessTokens;
   cursors: CursorCodec;
-  tenantClient: (customerId: string | undefined) => TenantScopedClient;
+  tenantDbFor: (customerId: string | undefined) => TenantScopedClient;
   loaderOptions: LoaderOptions;
   logger: Logger;
   /** Starting, cancelling and following background jobs (src/jobs). */
@@ -61,7 +61,7 @@ export type RequestContext = {
   viewer: Viewer | null;
   /** Why the sent token was refused; null when it was accepted or none was sent. */
   authFailure: string | null;
-  db: TenantScopedClient;
+  tenantDb: TenantScopedClient;
   loaders: Loaders;
   /** The request id (x-request-id), also in every line `log` writes. */
   requestId: string | undefined;
@@ -79,7 +79,7 @@ export async function buildContext(
   const { viewer, failure } =
     authenticationOf(request) ??
     (await authenticate(request.headers.get("authorization"), services.tokens, services.database.prisma, services.users));
-  const db = services.tenantClient(viewer?.customer.id);
+  const db = services.tenantDbFor(viewer?.customer.id);
   const loaders = createLoaders(db, services.loaderOptions);
   if (viewer) {
     loaders.customerById.prime(viewer.customer.id, viewer.customer);
@@ -89,7 +89,7 @@ export async function buildContext(
     services,
     viewer,
     authFailure: failure,
-    db,
+    tenantDb: db,
     loaders,
     requestId: requestIdOf(request),
     log: requestLogger(request, services.logger),

@@ -8,7 +8,7 @@ import { createServices } from "./server.js";
 import { serveApi } from "./api-process.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
-import { announceCustomersChanged } from "./cache/record-change-notices.js";
+import { announceCustomersChanged } from "./cache/follow-record-changes.js";
 
 async function main() {
   const config = loadConfig();

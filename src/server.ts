@@ -5,9 +5,9 @@ import { createYoga, useReadinessCheck, type YogaServerInstance } from "graphql-
 import { AccessTokens } from "./auth/access-tokens.js";
 import { createJwksKeySet } from "./auth/jwks-key-set.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
-import { VerifiedUserCache } from "./auth/user-cache.js";
+import { VerifiedUserCache } from "./auth/verified-user-cache.js";
 import { startFollowingUserChanges } from "./cache/follow-user-changes.js";
-import { startFollowingRecordChanges } from "./cache/record-change-notices.js";
+import { startFollowingRecordChanges } from "./cache/follow-record-changes.js";
 import { createNotifications } from "./db/notifications.js";
 import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
@@ -34,7 +34,7 @@ import { useMetrics } from "./plugins/use-metrics.js";
 import { onlyAt, UNREACHABLE_ENDPOINT, useExactRoutes } from "./plugins/use-exact-routes.js";
 import { GRAPHQL_PATH, READY_PATH } from "./http/routes.js";
 import { useRequestId } from "./plugins/use-request-id.js";
-import { useTenantResponseCache } from "./plugins/use-response-cache.js";
+import { useTenantResponseCache } from "./plugins/use-tenant-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
 import { useRequestErrorCodes } from "./plugins/use-request-error-codes.js";
 import { maskUnexpectedError, useUnexpectedErrorLogging, yogaLogging } from "./plugins/use-unexpected-error-logging.js";
@@ -76,7 +76,7 @@ export function createServices(
       clockToleranceSeconds: config.jwt.clockToleranceSeconds,
     }),
     cursors: new CursorCodec(secret),
-    tenantClient: createTenantClientCache(database.prisma, { rowLevelSecurity: config.rowLevelSecurity }),
+    tenantDbFor: createTenantClientCache(database.prisma, { rowLevelSecurity: config.rowLevelSecurity }),
     loaderOptions: overrides.loaderOptions ?? { batch: config.dataloaderBatching },
     logger,
     jobs: new JobService(config, database, logger),
@@ -211,7 +211,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
       useFileDownloads({
         downloads: services.downloads,
         storage: services.storage,
-        tenantClient: services.tenantClient,
+        tenantDbFor: services.tenantDbFor,
         logger,
       }),
       // Multipart/form POSTs need a CSRF header, then stream their files (not buffered).

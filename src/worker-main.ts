@@ -7,7 +7,7 @@ import { missingEmbeddedDatabaseMessage, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { JobService } from "./jobs/job-service.js";
 import { startJobWorker } from "./jobs/worker.js";
-import { announceCustomersChanged, recordChangeAnnouncer } from "./cache/record-change-notices.js";
+import { announceCustomersChanged, recordChangeAnnouncer } from "./cache/follow-record-changes.js";
 import { createLogger } from "./logger.js";
 
 async function main() {

@@ -2,7 +2,7 @@
 // each committed page (NOTIFY), and the API instance drops the customer's cached lists.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { recordChangeAnnouncer } from "../src/cache/record-change-notices.js";
+import { recordChangeAnnouncer } from "../src/cache/follow-record-changes.js";
 import { type JobWorker, startJobWorker } from "../src/jobs/worker.js";
 import { feedRecords, type FeedServer, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
 import { jobTestEnvironment, startSync, waitForJob } from "./helpers/job-app.js";

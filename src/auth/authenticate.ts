@@ -3,7 +3,7 @@
 // none when the cache of verified users remembers the user.
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client.js";
 import { type AccessTokens, InvalidTokenError } from "./access-tokens.js";
-import type { VerifiedUserCache } from "./user-cache.js";
+import type { VerifiedUserCache } from "./verified-user-cache.js";
 import type { Viewer } from "./viewer.js";
 
 export type { Viewer };

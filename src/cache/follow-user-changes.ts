@@ -4,7 +4,7 @@
 // Until the LISTEN is in place, users are not remembered at all (each request looks its
 // user up), so a change can never be missed.
 import type { Logger } from "pino";
-import { followUserChanges, type VerifiedUserCache } from "../auth/user-cache.js";
+import { followUserChanges, type VerifiedUserCache } from "../auth/verified-user-cache.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { createNotifications } from "../db/notifications.js";

@@ -80,7 +80,7 @@ export class ResponseCache {
     ]);
   }
 
-  /** The customer's statistics changed otherwise (a job's status: record-change-notices.ts). */
+  /** The customer's statistics changed otherwise (a job's status: follow-record-changes.ts). */
   statsChanged(customerId: string): Promise<void> {
     return this.invalidate([cacheTags.recordStats(customerId)]);
   }

@@ -1,7 +1,7 @@
 // `npm run db:seed -- [--customers N] [--records N] [--attachments N]`
 // Applies pending migrations, then seeds the demo data (no flags) or bulk data (flags).
 import { demoUsers, seedBulkData, seedDemoData, type BulkSeedResult } from "../../prisma/seed.js";
-import { announceCustomersChanged } from "../cache/record-change-notices.js";
+import { announceCustomersChanged } from "../cache/follow-record-changes.js";
 import { migrate } from "../db/migrate.js";
 import { createFileStorage } from "../storage/create-file-storage.js";
 import type { Config } from "../config.js";

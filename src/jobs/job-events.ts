@@ -13,9 +13,9 @@ const CHANNEL = "job_updated";
 /** What a follower sees of a job: the row without its worker-only columns. */
 export type JobSnapshot = Omit<CollectionJob, "checkpoint" | "leaseToken" | "idempotencyKey" | "sourceUrl">;
 
-type Transaction = Pick<Prisma.TransactionClient, "$executeRaw">;
+type NotifyingClient = Pick<Prisma.TransactionClient, "$executeRaw">;
 
-export async function publishJobUpdate(tx: Transaction, job: CollectionJob): Promise<void> {
+export async function publishJobUpdate(tx: NotifyingClient, job: CollectionJob): Promise<void> {
   const { checkpoint: _c, leaseToken: _l, idempotencyKey: _i, sourceUrl: _s, ...snapshot } = job;
   await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(snapshot)})`;
 }

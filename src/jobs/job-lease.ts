@@ -7,12 +7,12 @@ import { JobCancelledError, LeaseLostError } from "./job-errors.js";
 import { publishJobUpdate } from "./job-events.js";
 import { isFinalStatus } from "./job-status.js";
 
-export type Transaction = Prisma.TransactionClient;
+export type JobTransaction = Prisma.TransactionClient;
 
 // Page transactions do real work; Prisma's 5 s default is too tight on a busy database.
 export const JOB_TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
 
-async function lockJob(tx: Transaction, jobId: string) {
+async function lockJob(tx: JobTransaction, jobId: string) {
   const rows = await tx.$queryRaw<Array<{ status: JobStatus; leaseToken: string | null }>>`
     SELECT status, "leaseToken" FROM "CollectionJob" WHERE id = ${jobId}::uuid FOR UPDATE`;
   return rows[0] ?? null;
@@ -57,7 +57,7 @@ export async function withLease<T>(
   prisma: PrismaClient,
   jobId: string,
   leaseToken: string,
-  work: (tx: Transaction) => Promise<T>,
+  work: (tx: JobTransaction) => Promise<T>,
 ): Promise<T> {
   return prisma.$transaction(async (tx) => {
     const current = await lockJob(tx, jobId);
@@ -69,7 +69,7 @@ export async function withLease<T>(
 
 /** Writes a change of the leased job and tells its followers. */
 export async function updateLeasedJob(
-  tx: Transaction,
+  tx: JobTransaction,
   jobId: string,
   data: Prisma.CollectionJobUpdateInput,
 ): Promise<CollectionJob> {

@@ -8,7 +8,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { removeFinishedJobs } from "./job-cleanup.js";
 import type { JobEvents } from "./job-events.js";
-import { markAbandonedJobFailed } from "./job-gave-up.js";
+import { markAbandonedJobFailed } from "./mark-abandoned-job-failed.js";
 import { isFinalStatus } from "./job-status.js";
 import { startJobSupervision } from "./job-supervision.js";
 import { ScheduleDispatcher } from "./sync-schedules/schedule-dispatcher.js";

@@ -2,9 +2,9 @@
 import type { Keyset } from "./keyset-sql.js";
 import type { PageRequest } from "./page-request.js";
 
-export type KeysetOrder = { field: string; descending: boolean };
+export type PrismaKeysetOrder = { field: string; descending: boolean };
 
-function compare(order: KeysetOrder, key: Keyset, rowsAfterKey: boolean) {
+function compare(order: PrismaKeysetOrder, key: Keyset, rowsAfterKey: boolean) {
   const operator = rowsAfterKey !== order.descending ? "gt" : "lt";
   return {
     OR: [
@@ -14,14 +14,14 @@ function compare(order: KeysetOrder, key: Keyset, rowsAfterKey: boolean) {
   };
 }
 
-export function prismaKeysetWhere(order: KeysetOrder, request: PageRequest<Keyset>) {
+export function prismaKeysetWhere(order: PrismaKeysetOrder, request: PageRequest<Keyset>) {
   const conditions = [];
   if (request.after) conditions.push(compare(order, request.after, true));
   if (request.before) conditions.push(compare(order, request.before, false));
   return conditions.length > 0 ? { AND: conditions } : {};
 }
 
-export function prismaKeysetOrderBy(order: KeysetOrder, request: PageRequest<Keyset>) {
+export function prismaKeysetOrderBy(order: PrismaKeysetOrder, request: PageRequest<Keyset>) {
   const descending = order.descending !== (request.direction === "backward");
   const direction = descending ? ("desc" as const) : ("asc" as const);
   return [{ [order.field]: direction }, { id: direction }];

@@ -5,19 +5,19 @@ import type { PageRequest } from "./page-request.js";
 export type SortKeyType = "timestamptz" | "text";
 
 /** A list order: one sort column, then "id" in the same direction to break ties. */
-export type KeysetOrder = { column: string; type: SortKeyType; descending: boolean };
+export type SqlKeysetOrder = { column: string; type: SortKeyType; descending: boolean };
 
 export type Keyset = { value: string; id: string };
 
 const quoted = (column: string) => Prisma.raw(`"${column.replace(/"/g, "")}"`);
 
-function compare(order: KeysetOrder, key: Keyset, rowsAfterKey: boolean): Prisma.Sql {
+function compare(order: SqlKeysetOrder, key: Keyset, rowsAfterKey: boolean): Prisma.Sql {
   // "After" in list order is "smaller" when the list is descending.
   const operator = rowsAfterKey !== order.descending ? ">" : "<";
   return Prisma.sql`(${quoted(order.column)}, "id") ${Prisma.raw(operator)} (${key.value}::${Prisma.raw(order.type)}, ${key.id}::uuid)`;
 }
 
-export function keysetConditions(order: KeysetOrder, request: PageRequest<Keyset>): Prisma.Sql[] {
+export function keysetConditions(order: SqlKeysetOrder, request: PageRequest<Keyset>): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
   if (request.after) conditions.push(compare(order, request.after, true));
   if (request.before) conditions.push(compare(order, request.before, false));
@@ -25,7 +25,7 @@ export function keysetConditions(order: KeysetOrder, request: PageRequest<Keyset
 }
 
 /** The list order, reversed when paginating backwards; `table` qualifies the columns. */
-export function keysetOrderBy(order: KeysetOrder, request: PageRequest<Keyset>, table = ""): Prisma.Sql {
+export function keysetOrderBy(order: SqlKeysetOrder, request: PageRequest<Keyset>, table = ""): Prisma.Sql {
   const descending = order.descending !== (request.direction === "backward");
   const direction = Prisma.raw(descending ? "DESC" : "ASC");
   const prefix = Prisma.raw(table ? `${table}.` : "");

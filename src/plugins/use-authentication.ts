@@ -7,7 +7,7 @@ import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AccessTokens } from "../auth/access-tokens.js";
 import { authenticate } from "../auth/authenticate.js";
-import type { VerifiedUserCache } from "../auth/user-cache.js";
+import type { VerifiedUserCache } from "../auth/verified-user-cache.js";
 import { errorResponse, serviceUnavailable } from "../errors.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { isGraphQLRequest } from "../http/routes.js";

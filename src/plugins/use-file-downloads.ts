@@ -16,7 +16,7 @@ import { methodNotAllowedResponse, notFoundResponse as notFound } from "../error
 type FileServices = {
   downloads: DownloadLinks;
   storage: FileStorage;
-  tenantClient: (customerId: string) => TenantScopedClient;
+  tenantDbFor: (customerId: string) => TenantScopedClient;
   logger: Logger;
 };
 
@@ -26,7 +26,7 @@ async function serveFile(services: FileServices, url: URL, method: string): Prom
   const claims = services.downloads.signer.verify(attachmentId, url.searchParams, Math.floor(Date.now() / 1000));
   if (!claims) return notFound();
   // Read as the signed customer: another customer's attachment id finds nothing.
-  const attachment = await services.tenantClient(claims.customerId).attachment.findFirst({ where: { id: attachmentId } });
+  const attachment = await services.tenantDbFor(claims.customerId).attachment.findFirst({ where: { id: attachmentId } });
   if (!attachment?.storageKey) return notFound();
   const body = method === "HEAD" ? null : await services.storage.read(attachment.storageKey);
   if (method !== "HEAD" && !body) {

@@ -6,7 +6,7 @@ import type { TenantScopedClient } from "../db/tenant-scope.js";
 import { type Attachment, Prisma, type Record as RecordRow } from "../generated/prisma/client.js";
 import {
   type Keyset,
-  type KeysetOrder,
+  type SqlKeysetOrder,
   keysetConditions,
   keysetOrderBy,
   pageLimit,
@@ -18,7 +18,7 @@ export const recordOrders = {
   CREATED_DATE_DESC: { column: "createdDate", type: "timestamptz", descending: true },
   CREATED_DATE_ASC: { column: "createdDate", type: "timestamptz", descending: false },
   REFERENCE_NUMBER_ASC: { column: "referenceNumber", type: "text", descending: false },
-} as const satisfies { [name: string]: KeysetOrder };
+} as const satisfies { [name: string]: SqlKeysetOrder };
 
 export type RecordOrderName = keyof typeof recordOrders;
 

@@ -47,7 +47,7 @@ const RemoveAttachmentInput = builder.inputType("RemoveAttachmentInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-type AttachmentRow = NonNullable<Awaited<ReturnType<Context["db"]["attachment"]["findFirst"]>>>;
+type AttachmentRow = NonNullable<Awaited<ReturnType<Context["tenantDb"]["attachment"]["findFirst"]>>>;
 
 const AddAttachmentPayload = builder.objectRef<{ attachment: AttachmentRow }>("AddAttachmentPayload").implement({
   fields: (t) => ({ attachment: t.field({ type: AttachmentRef, resolve: (payload) => payload.attachment }) }),
@@ -84,7 +84,7 @@ builder.mutationField("addAttachment", (t) =>
       const viewer = requireWriter(ctx.viewer);
       const recordId = requireNodeId(input.recordId, "Record", "recordId");
       // Before any byte is read: another customer's (or no) record costs no storage.
-      const record = await ctx.db.record.findFirst({ where: { id: recordId }, select: { id: true } });
+      const record = await ctx.tenantDb.record.findFirst({ where: { id: recordId }, select: { id: true } });
       if (!record) throw notFound("Record");
 
       const file = await input.file.take();
@@ -101,7 +101,7 @@ builder.mutationField("addAttachment", (t) =>
       }
       let attachment;
       try {
-        attachment = await ctx.db.attachment.create({
+        attachment = await ctx.tenantDb.attachment.create({
           data: {
             customerId: viewer.customer.id,
             recordId,
@@ -132,7 +132,7 @@ builder.mutationField("removeAttachment", (t) =>
       const id = requireNodeId(input.id, "Attachment", "id");
       let removed;
       try {
-        removed = await ctx.db.attachment.delete({ where: { id } });
+        removed = await ctx.tenantDb.attachment.delete({ where: { id } });
       } catch (error) {
         if (isMissingRow(error)) throw notFound("Attachment");
         throw error;

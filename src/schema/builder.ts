@@ -40,7 +40,7 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   prisma: {
     // Only the tenant-scoped client ever reaches Pothos.
-    client: (ctx) => ctx.db as unknown as PrismaClient,
+    client: (ctx) => ctx.tenantDb as unknown as PrismaClient,
     dmmf: getDatamodel(),
   },
   relay: {

@@ -29,7 +29,7 @@ async function followJob(ctx: Context, customerId: string, jobId: string): Promi
     const { current, stop } = await ctx.services.jobs.events.follow(
       jobId,
       customerId,
-      () => ctx.db.collectionJob.findUnique({ where: { id: jobId } }),
+      () => ctx.tenantDb.collectionJob.findUnique({ where: { id: jobId } }),
       (snapshot) => stream?.offer(snapshot),
     );
     if (!current) {

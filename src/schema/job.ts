@@ -50,7 +50,7 @@ builder.queryField("jobs", (t) =>
         const viewer = requireViewer(ctx.viewer);
         const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: "jobs" };
         const request = keysetPageRequest(list, args);
-        const { rows, totalCount } = await fetchJobPage(ctx.db, {
+        const { rows, totalCount } = await fetchJobPage(ctx.tenantDb, {
           status: args.status ?? null,
           request,
           withTotal: selectsField(info, "totalCount"),

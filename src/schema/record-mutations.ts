@@ -60,7 +60,7 @@ const DeleteRecordInput = builder.inputType("DeleteRecordInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-type RecordRow = NonNullable<Awaited<ReturnType<Context["db"]["record"]["findFirst"]>>>;
+type RecordRow = NonNullable<Awaited<ReturnType<Context["tenantDb"]["record"]["findFirst"]>>>;
 
 const recordPayload = (name: string) =>
   builder.objectRef<{ record: RecordRow }>(name).implement({
@@ -81,7 +81,7 @@ builder.mutationField("createRecord", (t) =>
       const viewer = requireWriter(ctx.viewer);
       const data = validateInput(createRecordSchema, input);
       try {
-        const record = await ctx.db.record.create({
+        const record = await ctx.tenantDb.record.create({
           data: { ...data, createdDate: data.createdDate ?? new Date() } as never,
         });
         await ctx.services.responseCache.recordsChanged(viewer.customer.id, [record.id]);
@@ -104,7 +104,7 @@ builder.mutationField("updateRecord", (t) =>
       const present = Object.fromEntries(Object.entries(input).filter(([, value]) => value != null));
       const { id, ...data } = validateInput(updateRecordSchema, present);
       try {
-        const record = await ctx.db.record.update({ where: { id }, data });
+        const record = await ctx.tenantDb.record.update({ where: { id }, data });
         await ctx.services.responseCache.recordsChanged(viewer.customer.id, [record.id]);
         return { record };
       } catch (error) {
@@ -125,7 +125,7 @@ builder.mutationField("deleteRecord", (t) =>
       const id = requireNodeId(input.id, "Record", "id");
       // Attachments first, then the record, in one transaction: all or nothing. The stored
       // files' keys are collected inside it and the files deleted only after it commits.
-      const { deleted, storageKeys } = await ctx.db.$transaction(async (tx) => {
+      const { deleted, storageKeys } = await ctx.tenantDb.$transaction(async (tx) => {
         const files = await tx.attachment.findMany({
           where: { recordId: id, storageKey: { not: null } },
           select: { storageKey: true },

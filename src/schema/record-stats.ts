@@ -93,7 +93,7 @@ builder.queryField("recordStats", (t) =>
     resolve: async (_root, { filter }, ctx) => {
       requireViewer(ctx.viewer);
       const range = resolveMonthRange(filter ?? {}, new Date());
-      return fetchRecordStats(ctx.db, range);
+      return fetchRecordStats(ctx.tenantDb, range);
     },
   }),
 );

@@ -120,7 +120,7 @@ builder.queryField("records", (t) =>
         // With batching on, the page's statement also brings the attachments the query will
         // ask for (one statement, not two); off, the N+1 baseline stays N+1.
         const attachmentsLimit = ctx.services.loaderOptions.batch ? firstAttachmentsPageSize(info) : null;
-        const { rows, totalCount, firstAttachments } = await fetchRecordPage(ctx.db, {
+        const { rows, totalCount, firstAttachments } = await fetchRecordPage(ctx.tenantDb, {
           filter: args.filter ?? {},
           order,
           request,
@@ -163,7 +163,7 @@ builder.queryField("recordByReference", (t) =>
     args: { referenceNumber: t.arg.string({ required: true }) },
     resolve: async (_root, { referenceNumber }, ctx) => {
       requireViewer(ctx.viewer);
-      return ctx.db.record.findFirst({ where: { referenceNumber } });
+      return ctx.tenantDb.record.findFirst({ where: { referenceNumber } });
     },
   }),
 );

@@ -3,7 +3,7 @@
 // permission → validation → the schedule service (src/jobs/sync-schedules/), which names the
 // customer in every statement. Another customer's schedule id is NOT_FOUND, as a missing one is.
 // Schedules change by themselves (each run moves nextRunAt, lastRun, skippedRuns), so like jobs
-// they are never served from the response cache (use-response-cache.ts).
+// they are never served from the response cache (use-tenant-response-cache.ts).
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { z } from "zod";
 import { requireAdmin } from "../auth/permissions.js";
@@ -61,7 +61,7 @@ builder.queryField("syncSchedules", (t) =>
         const viewer = requireAdmin(ctx.viewer);
         const list = { cursors: ctx.services.cursors, customerId: viewer.customer.id, kind: "syncSchedules" };
         const request = keysetPageRequest(list, args);
-        const { rows, totalCount } = await fetchSyncSchedulePage(ctx.db, { request, withTotal: selectsField(info, "totalCount") });
+        const { rows, totalCount } = await fetchSyncSchedulePage(ctx.tenantDb, { request, withTotal: selectsField(info, "totalCount") });
         for (const row of rows) ctx.loaders.syncScheduleById.prime(row.id, row);
         return { ...keysetConnection(list, rows, request, (row) => row.createdAt.toISOString()), totalCount };
       },

@@ -3,7 +3,7 @@
 // jobs, and one helper per operation (start, cancel, read, wait, subscribe).
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { recordChangeAnnouncer } from "../../src/cache/record-change-notices.js";
+import { recordChangeAnnouncer } from "../../src/cache/follow-record-changes.js";
 import type { ResolveHost } from "../../src/jobs/feed-address.js";
 import { startJobWorker, type JobWorker } from "../../src/jobs/worker.js";
 import { startTestApp, type TestApp } from "./test-app.js";

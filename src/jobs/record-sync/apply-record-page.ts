@@ -5,7 +5,7 @@
 // removed (their stored files are deleted by the caller after the commit). Three reads and at
 // most five writes per page, whatever its size. Every statement binds the customer id (this runs outside the
 // request-scoped tenant client, for the job's own customer).
-import type { Transaction } from "../job-lease.js";
+import type { JobTransaction } from "../job-lease.js";
 import type { FeedRecord } from "./feed-page.js";
 
 export type PageChanges = {
@@ -58,7 +58,7 @@ function attachmentChanges(recordId: string, existing: ExistingRecord["attachmen
   return { added, changed, removed };
 }
 
-export async function applyRecordPage(tx: Transaction, customerId: string, records: FeedRecord[]): Promise<PageChanges> {
+export async function applyRecordPage(tx: JobTransaction, customerId: string, records: FeedRecord[]): Promise<PageChanges> {
   if (records.length === 0) {
     return { created: 0, updated: 0, unchanged: 0, changedRecordIds: [], attachmentsRemoved: 0, removedStorageKeys: [] };
   }

@@ -4,13 +4,13 @@
 // transaction deletes the customer's records the feed did not list, with their attachments.
 // A record created or changed after the sync started (by a user, meanwhile) is kept: the
 // feed cannot have listed it. Every statement binds the customer id.
-import type { Transaction } from "../job-lease.js";
+import type { JobTransaction } from "../job-lease.js";
 
 export type MirrorTarget = { jobId: string; customerId: string; startedAt: Date };
 export type RemovedRecords = { recordIds: string[]; storageKeys: string[] };
 
 /** Notes the customer's records with these reference numbers as listed by this sync. One statement. */
-export async function markListed(tx: Transaction, target: MirrorTarget, referenceNumbers: string[]): Promise<void> {
+export async function markListed(tx: JobTransaction, target: MirrorTarget, referenceNumbers: string[]): Promise<void> {
   if (referenceNumbers.length === 0) return;
   await tx.$executeRaw`
     INSERT INTO "SyncListedRecord" ("jobId", "recordId")
@@ -21,7 +21,7 @@ export async function markListed(tx: Transaction, target: MirrorTarget, referenc
 }
 
 /** Deletes the records the feed did not list; answers them and their attachments' stored files. */
-export async function removeUnlisted(tx: Transaction, target: MirrorTarget): Promise<RemovedRecords> {
+export async function removeUnlisted(tx: JobTransaction, target: MirrorTarget): Promise<RemovedRecords> {
   const rows = await tx.$queryRaw<Array<{ id: string; storageKey: string | null }>>`
     SELECT r.id::text AS id, a."storageKey"
       FROM "Record" r

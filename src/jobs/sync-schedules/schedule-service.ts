@@ -18,9 +18,9 @@ export class ScheduleLimitReached extends Error {
   }
 }
 
-type Transaction = Pick<Prisma.TransactionClient, "$executeRaw">;
+type NotifyingClient = Pick<Prisma.TransactionClient, "$executeRaw">;
 
-async function announceChange(tx: Transaction): Promise<void> {
+async function announceChange(tx: NotifyingClient): Promise<void> {
   await tx.$executeRaw`SELECT pg_notify(${SCHEDULES_CHANGED_CHANNEL}, '')`;
 }
 
