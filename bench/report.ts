@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type CurvePoint, curveChartSvg } from "./curve-chart.js";
 import { markdownTable } from "./markdown-table.js";
 import { latestRecordStatsResults, recordStatsSection } from "./record-stats-report.js";
-import { readMarkedSection, startUpMarkers } from "./marked-section.js";
+import { carriedSections, readMarkedSection } from "./marked-section.js";
 import type { BenchData } from "./seed-bench-data.js";
 import type { StatementCount } from "./statements.js";
 import type { WrkResult } from "./wrk.js";
@@ -299,9 +299,11 @@ export function writeBenchmarksMd(results: BenchResults, file: string, jsonPath:
   // The dashboard statistics' own bench (npm run bench:stats): its latest run, carried over.
   const statsRun = latestRecordStatsResults(path.join(path.dirname(file), "bench", "results"));
   if (statsRun) lines.push(...recordStatsSection(statsRun.results, path.relative(path.dirname(file), statsRun.file)), "");
-  // The start-up bench's section (npm run bench:start), carried over as it stands.
-  const startUp = readMarkedSection(file, startUpMarkers);
-  if (startUp.length) lines.push(...startUp, "");
+  // The sections other commands own (bench:start, bench:idle), carried over as they stand.
+  for (const markers of carriedSections) {
+    const section = readMarkedSection(file, markers);
+    if (section.length) lines.push(...section, "");
+  }
   lines.push(
     "## Running it",
     "",
