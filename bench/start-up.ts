@@ -119,7 +119,7 @@ async function main() {
       "`npm start` in a fresh clone of the checkout (dependencies and the generated Prisma client as",
       "`npm ci` leaves them; no `dist/`, no data) on the embedded database, then stopped and started",
       "again with nothing changed. Times from `npm start` until `/health` answers 200 and until the",
-      "dev token is printed (the demo data is seeded and the worker started by then).",
+      "dev token is printed (the demo data is seeded by then; the job worker finishes starting after it).",
       "",
       ...markdownTable(
         ["start", "built dist/", "/health 200 s", "token printed s"],
