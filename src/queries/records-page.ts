@@ -75,6 +75,8 @@ export async function fetchRecordPage(
       LEFT JOIN LATERAL (${pageRows}) p ON true
       ${reordered}`;
   });
+  // The plain page's rows are the records as they are: no copy on the hot path.
+  if (!options.withTotal && attachmentsLimit === null) return { rows, totalCount: null, firstAttachments: null };
   const totalCount = options.withTotal ? (rows[0]?.totalCount ?? 0) : null;
   const firstAttachments = attachmentsLimit === null ? null : new Map<string, Attachment[]>();
   const records: RecordRow[] = [];
