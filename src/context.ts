@@ -18,6 +18,7 @@ import type { LoaderOptions } from "./loaders/by-id-loader.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import type { CursorCodec } from "./pagination/cursor-codec.js";
 import type { Metrics } from "./metrics.js";
+import type { RecordService } from "./records/record-service.js";
 import type { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
 import type { DownloadLinks } from "./storage/download-links.js";
 import type { FileStorage } from "./storage/file-storage.js";
@@ -33,6 +34,8 @@ export type AppServices = {
   tenantDbFor: (customerId: string | undefined) => TenantScopedClient;
   loaderOptions: LoaderOptions;
   logger: Logger;
+  /** Creating, changing and deleting records (src/records). */
+  records: RecordService;
   /** Starting, cancelling and following background jobs (src/jobs). */
   jobs: JobService;
   /** Creating, pausing, resuming and deleting sync schedules (src/jobs/sync-schedules). */

@@ -13,7 +13,7 @@ import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
 import { FileTooLargeError, storeUpload } from "../storage/store-upload.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
-import { requireNodeId } from "./global-id.js";
+import { requireNodeId } from "../validation/global-id.js";
 import { isForeignKeyViolation, isMissingRow } from "../db/prisma-errors.js";
 import { RecordRef } from "./record.js";
 

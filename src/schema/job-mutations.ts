@@ -9,8 +9,8 @@ import { IdempotencyConflict } from "../jobs/job-service.js";
 import { storableText } from "../records/record-field-rules.js";
 import type { CollectionJob } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
-import { requireNodeId } from "./global-id.js";
-import { validateInput } from "./input-validation.js";
+import { requireNodeId } from "../validation/global-id.js";
+import { validateInput } from "../validation/validate-input.js";
 import { CollectionJobRef, JobStatusEnum } from "./job.js";
 
 const SyncRecordsInput = builder.inputType("SyncRecordsInput", {

@@ -16,7 +16,7 @@ import { pageComplexity } from "../pagination/page-request.js";
 import { fetchSyncSchedulePage } from "../queries/sync-schedules-page.js";
 import { storableText } from "../records/record-field-rules.js";
 import { builder } from "./builder.js";
-import { nodeIdRule, validateInput } from "./input-validation.js";
+import { nodeIdRule, validateInput } from "../validation/validate-input.js";
 import { CollectionJobRef } from "./job.js";
 import { feedUrlRule } from "./job-mutations.js";
 import { selectsField } from "./selection.js";
