@@ -2,6 +2,7 @@
 // customer, and fresh DataLoaders. Built once per request, after authentication.
 import type { YogaInitialContext } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { AttachmentService } from "./attachments/attachment-service.js";
 import type { AccessTokens } from "./auth/access-tokens.js";
 import { authenticate, type Viewer } from "./auth/authenticate.js";
 import type { VerifiedUserCache } from "./auth/verified-user-cache.js";
@@ -36,6 +37,8 @@ export type AppServices = {
   logger: Logger;
   /** Creating, changing and deleting records (src/records). */
   records: RecordService;
+  /** Adding and removing records' files (src/attachments). */
+  attachments: AttachmentService;
   /** Starting, cancelling and following background jobs (src/jobs). */
   jobs: JobService;
   /** Creating, pausing, resuming and deleting sync schedules (src/jobs/sync-schedules). */
