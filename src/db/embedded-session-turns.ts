@@ -183,7 +183,8 @@ export class EmbeddedSessionTurns {
 
   /** A client kept the session idle in its turn too long: disconnect it, roll back, release. */
   private async endIdleTurn(): Promise<void> {
-    if (!this.turns.socketHasTurn) return;
+    // Closed meanwhile (the timer is unref'd and may fire after close): nothing is left to roll back.
+    if (!this.turns.socketHasTurn || this.pglite.closed) return;
     const internals = this.socketServer as unknown as
       | { handlers?: Set<{ handlerId: number; detach(close: boolean): Promise<unknown> }>; queryQueue?: { lastHandlerId: number | null } }
       | undefined;
