@@ -2,6 +2,7 @@
 // customer, and fresh DataLoaders. Built once per request, after authentication.
 import type { YogaInitialContext } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { AttachmentService } from "./attachments/attachment-service.js";
 import type { AccessTokens } from "./auth/access-tokens.js";
 import { authenticate, type Viewer } from "./auth/authenticate.js";
 import type { VerifiedUserCache } from "./auth/verified-user-cache.js";
@@ -18,6 +19,7 @@ import type { LoaderOptions } from "./loaders/by-id-loader.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import type { CursorCodec } from "./pagination/cursor-codec.js";
 import type { Metrics } from "./metrics.js";
+import type { RecordService } from "./records/record-service.js";
 import type { RequestRateLimiter } from "./rate-limit/request-rate-limiter.js";
 import type { DownloadLinks } from "./storage/download-links.js";
 import type { FileStorage } from "./storage/file-storage.js";
@@ -33,6 +35,10 @@ export type AppServices = {
   tenantDbFor: (customerId: string | undefined) => TenantScopedClient;
   loaderOptions: LoaderOptions;
   logger: Logger;
+  /** Creating, changing and deleting records (src/records). */
+  records: RecordService;
+  /** Adding and removing records' files (src/attachments). */
+  attachments: AttachmentService;
   /** Starting, cancelling and following background jobs (src/jobs). */
   jobs: JobService;
   /** Creating, pausing, resuming and deleting sync schedules (src/jobs/sync-schedules). */

@@ -18,6 +18,8 @@ import type { Database } from "./db/database.js";
 import { withReadYourWrites } from "./db/read-replicas.js";
 import { createTenantClientCache } from "./db/tenant-scope.js";
 import { JobService } from "./jobs/job-service.js";
+import { RecordService } from "./records/record-service.js";
+import { AttachmentService } from "./attachments/attachment-service.js";
 import { SyncScheduleService } from "./jobs/sync-schedules/schedule-service.js";
 import { readJobBacklog } from "./jobs/job-backlog.js";
 import { JOB_QUEUES } from "./jobs/queue.js";
@@ -83,6 +85,8 @@ export function createServices(
     tenantDbFor: createTenantClientCache(database.prisma, { rowLevelSecurity: config.rowLevelSecurity }),
     loaderOptions: overrides.loaderOptions ?? { batch: config.dataloaderBatching },
     logger,
+    records: new RecordService({ responseCache, storage, logger }),
+    attachments: new AttachmentService({ responseCache, storage, logger, maxUploadBytes: config.files.maxUploadBytes }),
     jobs: new JobService(config, database, logger),
     schedules: new SyncScheduleService(config, database),
     responseCache,

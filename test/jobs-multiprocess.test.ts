@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
 import { type JobTestApp, jobTestEnvironment, startJobTestApp, startSync, waitForJob } from "./helpers/job-app.js";
 import { startWorkerProcess, type WorkerProcess } from "./helpers/job-worker-process.js";
-import { parseNodeId } from "../src/schema/global-id.js";
+import { parseNodeId } from "../src/validation/global-id.js";
 import { usingPostgres } from "./helpers/test-database.js";
 
 describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process may open an embedded database)", () => {

@@ -1,13 +1,16 @@
 // The demo and bulk seeds on the embedded database: what the contract promises about the
-// demo data, that seeding never touches a non-empty database, and that bulk seeding is
-// idempotent. Also the db:seed command line.
+// demo data, that seeding never touches a non-empty database, that bulk seeding is
+// idempotent, and that seeded records keep the record rules. Also the db:seed command line.
+import { isDeepStrictEqual } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { seedBulkData, seedDemoData } from "../prisma/seed.js";
 import { parseSeedArguments } from "../src/cli/seed-arguments.js";
 import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
+import { recordFieldRules } from "../src/records/record-field-rules.js";
 
 describe("seed", () => {
   let db: Database;
@@ -56,6 +59,21 @@ describe("seed", () => {
       `SELECT email, role FROM "User" WHERE email LIKE 'admin@%' ORDER BY email`,
     );
     expect(admins).toEqual([{ email: "admin@bulk-001.test", role: "ADMIN" }]);
+  });
+
+  // The seeds write in SQL, for speed, so they cannot call the record service; instead every
+  // record they wrote must be one createRecord and a sync would take exactly as it is.
+  it("writes only records the record field rules accept unchanged (demo and bulk)", async () => {
+    const rows = await db.prisma.record.findMany({
+      select: { referenceNumber: true, categoryCode: true, title: true, createdDate: true },
+    });
+    expect(rows.length).toBe(50 + 120);
+    const recordFields = z.object(recordFieldRules);
+    const acceptedAsIs = (row: (typeof rows)[number]) => isDeepStrictEqual(recordFields.safeParse(row).data, row);
+    expect(rows.filter((row) => !acceptedAsIs(row))).toEqual([]);
+    // Positive controls: the check fails a record the rules refuse, and one they would change.
+    expect(acceptedAsIs({ ...rows[0]!, categoryCode: "cat001" })).toBe(false);
+    expect(acceptedAsIs({ ...rows[0]!, title: " padded " })).toBe(false);
   });
 });
 

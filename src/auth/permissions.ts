@@ -1,4 +1,5 @@
-// What each role may do. Every mutation calls requireWriter before touching data.
+// What each role may do. Every write service (records, attachments, jobs, sync schedules) calls
+// one of these before touching data.
 import { forbidden, unauthenticated } from "../errors.js";
 import type { Viewer } from "./authenticate.js";
 

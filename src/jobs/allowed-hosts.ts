@@ -1,6 +1,8 @@
 // The allow-list of feed hosts (SYNC_ALLOWED_HOSTS). Checked when syncRecords is called and
 // again before every request the sync makes, redirects included. An entry is a host name
 // ("feeds.example.com", any port) or host:port ("127.0.0.1:8080", that port only).
+import { z } from "zod";
+import { storableText } from "../records/record-field-rules.js";
 
 export type HostCheck = { allowed: true; url: URL } | { allowed: false; reason: string };
 
@@ -23,3 +25,16 @@ export function checkFeedUrl(raw: string, allowedHosts: readonly string[]): Host
   }
   return { allowed: true, url };
 }
+
+/** A record feed's URL in an input, on a host in `allowedHosts` (SYNC_ALLOWED_HOSTS): syncRecords, createSyncSchedule. */
+export const feedUrlRule = (allowedHosts: readonly string[]) =>
+  storableText()
+    .trim()
+    .min(1, "must not be empty")
+    .max(2_000, "must be at most 2000 characters")
+    .transform((value, context) => {
+      const check = checkFeedUrl(value, allowedHosts);
+      if (check.allowed) return check.url.toString();
+      context.addIssue({ code: "custom", message: check.reason });
+      return z.NEVER;
+    });

@@ -1,11 +1,22 @@
 // What the API does with jobs: start a record sync (the row and its queue entry in one
 // transaction, so a rolled-back insert never runs and a committed one always does), cancel
-// one, and follow one. Every call names the customer; nothing here reads another's jobs.
+// one, and follow one. Starting and cancelling go permission → validation → the job's row
+// (and queue entry) → NOT_FOUND for a job that is not the caller's; the syncRecords and
+// cancelJob resolvers (src/schema/job-mutations.ts) only pass their arguments through. Every
+// statement names the customer; nothing here reads another's jobs.
 import type { Logger } from "pino";
+import { z } from "zod";
+import { requireWriter } from "../auth/permissions.js";
+import type { Viewer } from "../auth/viewer.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
+import { badUserInput, notFound } from "../errors.js";
 import type { CollectionJob, JobStatus } from "../generated/prisma/client.js";
 import { isUniqueViolation } from "../db/prisma-errors.js";
+import { storableText } from "../records/record-field-rules.js";
+import { requireNodeId } from "../validation/global-id.js";
+import { validateInput } from "../validation/validate-input.js";
+import { feedUrlRule } from "./allowed-hosts.js";
 import { JobEvents, publishJobUpdate } from "./job-events.js";
 import { JOB_TRANSACTION_OPTIONS } from "./job-lease.js";
 import { JobSubscriptionSlots } from "./job-subscription-slots.js";
@@ -13,16 +24,27 @@ import { isFinalStatus } from "./job-status.js";
 import { enqueueRecordSync } from "./enqueue-record-sync.js";
 import { JobQueue, RECORD_SYNC_QUEUE } from "./queue.js";
 
-export type StartRecordSync = {
-  customerId: string;
-  userId: string;
+/** syncRecords' input as the client sent it. */
+export type SyncRecordsInput = {
   sourceUrl: string;
-  idempotencyKey: string | null;
+  idempotencyKey?: string | null;
   /** Delete the customer's records the feed did not list, at the end (default false). */
-  mirror?: boolean;
+  mirror?: boolean | null;
 };
 
-export class IdempotencyConflict extends Error {}
+type StartRecordSync = { customerId: string; userId: string; sourceUrl: string; idempotencyKey: string | null; mirror: boolean };
+
+const syncRecordsSchema = (allowedHosts: readonly string[]) =>
+  z.object({
+    sourceUrl: feedUrlRule(allowedHosts),
+    idempotencyKey: storableText()
+      .trim()
+      .min(1, "must not be empty")
+      .max(200, "must be at most 200 characters")
+      .nullish()
+      .transform((value) => value ?? null),
+    mirror: z.boolean().nullish().transform((value) => value ?? false),
+  });
 
 export class JobService {
   readonly queue: JobQueue;
@@ -40,8 +62,14 @@ export class JobService {
     this.subscriptionSlots = new JobSubscriptionSlots(config.jobs.subscriptionsPerCustomer);
   }
 
-  /** The queued job; the existing one when the customer already used `idempotencyKey`. */
-  async startRecordSync(input: StartRecordSync): Promise<CollectionJob> {
+  /** The queued job; the existing one when the viewer's customer already used `idempotencyKey`. */
+  async startRecordSync(viewer: Viewer | null, input: SyncRecordsInput): Promise<CollectionJob> {
+    const writer = requireWriter(viewer);
+    const fields = validateInput(syncRecordsSchema(this.config.sync.allowedHosts), input);
+    return this.enqueueRecordSync({ customerId: writer.customer.id, userId: writer.user.id, ...fields });
+  }
+
+  private async enqueueRecordSync(input: StartRecordSync): Promise<CollectionJob> {
     const existing = await this.findByIdempotencyKey(input);
     if (existing) return existing;
     const boss = await this.queue.started();
@@ -51,7 +79,7 @@ export class JobService {
           customerId: input.customerId,
           sourceUrl: input.sourceUrl,
           idempotencyKey: input.idempotencyKey,
-          mirror: input.mirror ?? false,
+          mirror: input.mirror,
           createdById: input.userId,
         });
       }, JOB_TRANSACTION_OPTIONS);
@@ -68,15 +96,25 @@ export class JobService {
     const job = await this.database.prisma.collectionJob.findUnique({
       where: { customerId_idempotencyKey: { customerId: input.customerId, idempotencyKey: input.idempotencyKey } },
     });
-    if (job && (job.sourceUrl !== input.sourceUrl || job.mirror !== (input.mirror ?? false))) throw new IdempotencyConflict();
+    if (job && (job.sourceUrl !== input.sourceUrl || job.mirror !== input.mirror)) {
+      throw badUserInput("idempotencyKey was already used for a different sourceUrl or mirror.", "idempotencyKey");
+    }
     return job;
   }
 
   /**
-   * Cancels the job if it has not ended: at once for a queued one; a running one stops at its
-   * next page boundary (its worker finds the job CANCELLED). Null when it is not the customer's.
+   * Cancels the job (a global id) if it has not ended: at once for a queued one; a running one
+   * stops at its next page boundary (its worker finds the job CANCELLED). NOT_FOUND when it is
+   * not the viewer's customer's.
    */
-  async cancel(customerId: string, jobId: string): Promise<CollectionJob | null> {
+  async cancel(viewer: Viewer | null, input: { id: string }): Promise<CollectionJob> {
+    const writer = requireWriter(viewer);
+    const job = await this.cancelJob(writer.customer.id, requireNodeId(input.id, "CollectionJob", "id"));
+    if (!job) throw notFound("Job");
+    return job;
+  }
+
+  private async cancelJob(customerId: string, jobId: string): Promise<CollectionJob | null> {
     const outcome = await this.database.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ status: JobStatus }>>`
         SELECT status FROM "CollectionJob" WHERE id = ${jobId}::uuid AND "customerId" = ${customerId}::uuid FOR UPDATE`;

@@ -1,6 +1,7 @@
 // What makes a record's fields valid, wherever a record comes from: the createRecord and
-// updateRecord mutations, and the feeds a sync job reads. One set of rules, so a synced
-// record is always one a user could have typed in.
+// updateRecord mutations (record-service.ts), and the feeds a sync job reads. One set of
+// rules, so a synced record is always one a user could have typed in; the seeds write in SQL
+// and test/seed.test.ts holds what they write to the same rules.
 import { z } from "zod";
 
 // Text PostgreSQL can store. It refuses U+0000 in text and in jsonb (where a sync's rows and
@@ -47,3 +48,14 @@ export const RECORD_DATE_RANGE_TEXT = `from ${EARLIEST_RECORD_DATE.toISOString()
 const outOfRange = `must be ${RECORD_DATE_RANGE_TEXT}`;
 
 export const recordDateRule = z.date("must be a date").min(EARLIEST_RECORD_DATE, outOfRange).max(LATEST_RECORD_DATE, outOfRange);
+
+/**
+ * A record's fields, each with its rule: createRecord and updateRecord (record-service.ts), a
+ * feed's records (feed-page.ts, which reads createdDate from text first), the seeds' test.
+ */
+export const recordFieldRules = {
+  referenceNumber: referenceNumberRule,
+  categoryCode: categoryCodeRule,
+  title: titleRule,
+  createdDate: recordDateRule,
+};

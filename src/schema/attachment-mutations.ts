@@ -1,20 +1,13 @@
-// addAttachment and removeAttachment, and the File scalar they take.
-// Each: permission → validation → storage → database → (cache invalidation).
-import { randomUUID } from "node:crypto";
+// addAttachment and removeAttachment: the File scalar they take, their input and payload types,
+// and resolvers that hand the input to the attachment service
+// (src/attachments/attachment-service.ts), which checks, stores, cleans up and evicts.
 import type { InputRef } from "@pothos/core";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { requireWriter } from "../auth/permissions.js";
-import type { Context } from "../context.js";
-import { badUserInput, notFound } from "../errors.js";
-import { storageKeyFor } from "../storage/file-storage.js";
-import { sanitizeFilename } from "../storage/filename.js";
+import { badUserInput } from "../errors.js";
+import type { Attachment } from "../generated/prisma/client.js";
 import { IncomingUpload } from "../storage/incoming-upload.js";
-import { deleteStoredFiles } from "../storage/stored-file-cleanup.js";
-import { FileTooLargeError, storeUpload } from "../storage/store-upload.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
-import { requireNodeId } from "./global-id.js";
-import { isForeignKeyViolation, isMissingRow } from "../db/prisma-errors.js";
 import { RecordRef } from "./record.js";
 
 const notAnUpload = () =>
@@ -47,9 +40,7 @@ const RemoveAttachmentInput = builder.inputType("RemoveAttachmentInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-type AttachmentRow = NonNullable<Awaited<ReturnType<Context["tenantDb"]["attachment"]["findFirst"]>>>;
-
-const AddAttachmentPayload = builder.objectRef<{ attachment: AttachmentRow }>("AddAttachmentPayload").implement({
+const AddAttachmentPayload = builder.objectRef<{ attachment: Attachment }>("AddAttachmentPayload").implement({
   fields: (t) => ({ attachment: t.field({ type: AttachmentRef, resolve: (payload) => payload.attachment }) }),
 });
 
@@ -67,59 +58,11 @@ const RemoveAttachmentPayload = builder
     }),
   });
 
-/** RESPONSE CACHE: a record's `attachments` and `attachmentCount` changed (one call per mutation). */
-function attachmentsChanged(ctx: Context, recordId: string, attachmentId: string): Promise<void> {
-  return ctx.services.responseCache.attachmentsChanged(ctx.viewer!.customer.id, {
-    recordIds: [recordId],
-    attachmentIds: [attachmentId],
-  });
-}
-
-
 builder.mutationField("addAttachment", (t) =>
   t.field({
     type: AddAttachmentPayload,
     args: { input: t.arg({ type: AddAttachmentInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const viewer = requireWriter(ctx.viewer);
-      const recordId = requireNodeId(input.recordId, "Record", "recordId");
-      // Before any byte is read: another customer's (or no) record costs no storage.
-      const record = await ctx.tenantDb.record.findFirst({ where: { id: recordId }, select: { id: true } });
-      if (!record) throw notFound("Record");
-
-      const file = await input.file.take();
-      const { storage, logger, config } = ctx.services;
-      const key = storageKeyFor(viewer.customer.id, randomUUID());
-      let stored;
-      try {
-        stored = await storeUpload(storage, key, file.stream, config.files.maxUploadBytes);
-      } catch (error) {
-        if (error instanceof FileTooLargeError) {
-          throw badUserInput(`The file is larger than the limit of ${error.maxBytes} bytes (MAX_UPLOAD_BYTES).`, "file");
-        }
-        throw error;
-      }
-      let attachment;
-      try {
-        attachment = await ctx.tenantDb.attachment.create({
-          data: {
-            customerId: viewer.customer.id,
-            recordId,
-            filename: sanitizeFilename(file.filename),
-            contentType: stored.contentType,
-            sizeBytes: stored.sizeBytes,
-            storageKey: key,
-          },
-        });
-      } catch (error) {
-        await deleteStoredFiles(storage, logger, [key]);
-        // The record was deleted while the file streamed in.
-        if (isForeignKeyViolation(error)) throw notFound("Record");
-        throw error;
-      }
-      await attachmentsChanged(ctx, recordId, attachment.id);
-      return { attachment };
-    },
+    resolve: async (_root, { input }, ctx) => ({ attachment: await ctx.services.attachments.add(ctx, input) }),
   }),
 );
 
@@ -128,19 +71,8 @@ builder.mutationField("removeAttachment", (t) =>
     type: RemoveAttachmentPayload,
     args: { input: t.arg({ type: RemoveAttachmentInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireWriter(ctx.viewer);
-      const id = requireNodeId(input.id, "Attachment", "id");
-      let removed;
-      try {
-        removed = await ctx.tenantDb.attachment.delete({ where: { id } });
-      } catch (error) {
-        if (isMissingRow(error)) throw notFound("Attachment");
-        throw error;
-      }
-      // The row is gone for good; the file follows (or is left to the orphan sweep).
-      await deleteStoredFiles(ctx.services.storage, ctx.services.logger, [removed.storageKey]);
-      await attachmentsChanged(ctx, removed.recordId, id);
-      return { removedAttachmentId: encodeGlobalID("Attachment", id), recordId: removed.recordId };
+      const removed = await ctx.services.attachments.remove(ctx, input);
+      return { removedAttachmentId: encodeGlobalID("Attachment", removed.id), recordId: removed.recordId };
     },
   }),
 );

@@ -10,7 +10,7 @@ import type { Context } from "../context.js";
 import { notFound, tooManySubscriptions } from "../errors.js";
 import { JobUpdateStream } from "../jobs/job-update-stream.js";
 import { builder } from "./builder.js";
-import { requireNodeId } from "./global-id.js";
+import { requireNodeId } from "../validation/global-id.js";
 import { CollectionJobRef } from "./job.js";
 
 builder.subscriptionType({});

@@ -7,7 +7,7 @@ import type { Context } from "../context.js";
 import { badUserInput } from "../errors.js";
 import { MAX_PAGE_SIZE } from "../pagination/page-request.js";
 import { builder } from "./builder.js";
-import { parseNodeId } from "./global-id.js";
+import { parseNodeId } from "../validation/global-id.js";
 
 const loaderByType: { [typename: string]: (ctx: Context) => { load(id: string): Promise<object | null> } } = {
   Customer: (ctx) => ctx.loaders.customerById,

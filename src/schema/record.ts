@@ -9,7 +9,7 @@ import { RECORD_DATE_RANGE_TEXT, recordDateRule } from "../records/record-field-
 import { AttachmentRef } from "./attachment.js";
 import { firstAttachmentsPageSize } from "./attachments-prefetch.js";
 import { builder } from "./builder.js";
-import { validateInput } from "./input-validation.js";
+import { validateInput } from "../validation/validate-input.js";
 import { selectsField } from "./selection.js";
 
 export const RecordRef = builder.prismaNode("Record", {

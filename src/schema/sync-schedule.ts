@@ -1,24 +1,18 @@
 // Scheduled record syncs: the SyncSchedule type, Query.syncSchedules and the mutations that
-// create, pause, resume and delete them. A customer's ADMIN manages them; each mutation goes
-// permission → validation → the schedule service (src/jobs/sync-schedules/), which names the
-// customer in every statement. Another customer's schedule id is NOT_FOUND, as a missing one is.
+// create, pause, resume and delete them. A customer's ADMIN manages them; each mutation hands
+// its input to the schedule service (src/jobs/sync-schedules/schedule-service.ts), which checks
+// the role and the input and names the customer in every statement. Another customer's
+// schedule id is NOT_FOUND, as a missing one is.
 // Schedules change by themselves (each run moves nextRunAt, lastRun, skippedRuns), so like jobs
 // they are never served from the response cache (use-tenant-response-cache.ts).
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { z } from "zod";
 import { requireAdmin } from "../auth/permissions.js";
-import { badUserInput, notFound } from "../errors.js";
 import type { SyncSchedule } from "../generated/prisma/client.js";
-import { cronSyntaxProblem, isTimeZone } from "../jobs/sync-schedules/cron.js";
-import { ScheduleLimitReached } from "../jobs/sync-schedules/schedule-service.js";
 import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.js";
 import { pageComplexity } from "../pagination/page-request.js";
 import { fetchSyncSchedulePage } from "../queries/sync-schedules-page.js";
-import { storableText } from "../records/record-field-rules.js";
 import { builder } from "./builder.js";
-import { nodeIdRule, validateInput } from "./input-validation.js";
 import { CollectionJobRef } from "./job.js";
-import { feedUrlRule } from "./job-mutations.js";
 import { selectsField } from "./selection.js";
 
 export const SyncScheduleRef = builder.prismaNode("SyncSchedule", {
@@ -88,23 +82,6 @@ const SyncScheduleIdInput = builder.inputType("SyncScheduleIdInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-const createSchema = (allowedHosts: readonly string[]) =>
-  z.object({
-    sourceUrl: feedUrlRule(allowedHosts),
-    cron: storableText()
-      .trim()
-      .max(200, "must be at most 200 characters")
-      .superRefine((cron, context) => {
-        const problem = cronSyntaxProblem(cron);
-        if (problem) context.addIssue({ code: "custom", message: problem });
-      }),
-    timeZone: storableText()
-      .trim()
-      .refine(isTimeZone, 'is not a known IANA time zone (e.g. "Europe/Paris", "UTC")'),
-  });
-
-const scheduleIdSchema = z.object({ id: nodeIdRule("SyncSchedule") });
-
 const SyncSchedulePayload = builder.objectRef<{ schedule: SyncSchedule }>("SyncSchedulePayload").implement({
   fields: (t) => ({ schedule: t.field({ type: SyncScheduleRef, resolve: ({ schedule }) => schedule }) }),
 });
@@ -118,37 +95,18 @@ builder.mutationField("createSyncSchedule", (t) =>
     type: SyncSchedulePayload,
     description: "Schedules a record sync; its first run is the cron expression's next due time.",
     args: { input: t.arg({ type: CreateSyncScheduleInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const viewer = requireAdmin(ctx.viewer);
-      const fields = validateInput(createSchema(ctx.services.config.sync.allowedHosts), input);
-      try {
-        return { schedule: await ctx.services.schedules.create(viewer.customer.id, viewer.user.id, fields) };
-      } catch (error) {
-        if (error instanceof ScheduleLimitReached) {
-          throw badUserInput(
-            `A customer may have at most ${error.limit} sync schedules (SYNC_MAX_SCHEDULES_PER_CUSTOMER); delete one first.`,
-          );
-        }
-        throw error;
-      }
-    },
+    resolve: async (_root, { input }, ctx) => ({ schedule: await ctx.services.schedules.create(ctx.viewer, input) }),
   }),
 );
 
-/** pause, resume: the changed schedule, or NOT_FOUND for an id that is not one of the customer's. */
+/** pause, resume: the changed schedule. */
 function scheduleChange(name: string, description: string, change: "pause" | "resume") {
   builder.mutationField(name, (t) =>
     t.field({
       type: SyncSchedulePayload,
       description,
       args: { input: t.arg({ type: SyncScheduleIdInput, required: true }) },
-      resolve: async (_root, { input }, ctx) => {
-        const viewer = requireAdmin(ctx.viewer);
-        const { id } = validateInput(scheduleIdSchema, input);
-        const schedule = await ctx.services.schedules[change](viewer.customer.id, id);
-        if (!schedule) throw notFound("Sync schedule");
-        return { schedule };
-      },
+      resolve: async (_root, { input }, ctx) => ({ schedule: await ctx.services.schedules[change](ctx.viewer, input) }),
     }),
   );
 }
@@ -165,11 +123,6 @@ builder.mutationField("deleteSyncSchedule", (t) =>
     type: DeleteSyncSchedulePayload,
     description: "Deletes a schedule; its past runs stay in the jobs list.",
     args: { input: t.arg({ type: SyncScheduleIdInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const viewer = requireAdmin(ctx.viewer);
-      const { id } = validateInput(scheduleIdSchema, input);
-      if (!(await ctx.services.schedules.delete(viewer.customer.id, id))) throw notFound("Sync schedule");
-      return { id };
-    },
+    resolve: async (_root, { input }, ctx) => ({ id: await ctx.services.schedules.delete(ctx.viewer, input) }),
   }),
 );

@@ -2,14 +2,7 @@
 // sync (the feed is broken); a record that is invalid is rejected, counted and reported,
 // and the rest of the page goes on.
 import { z } from "zod";
-import {
-  categoryCodeRule,
-  recordDateRule,
-  referenceNumberRule,
-  storableText,
-  titleRule,
-  unstorableTextProblem,
-} from "../../records/record-field-rules.js";
+import { recordFieldRules, storableText, unstorableTextProblem } from "../../records/record-field-rules.js";
 import { PermanentJobError } from "../job-errors.js";
 
 // Record fields follow the same rules as createRecord (src/records/record-field-rules.ts).
@@ -23,13 +16,11 @@ const feedAttachmentSchema = z.object({
 });
 
 const feedRecordSchema = z.object({
-  referenceNumber: referenceNumberRule,
-  categoryCode: categoryCodeRule,
-  title: titleRule,
+  ...recordFieldRules,
   createdDate: z.iso
     .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
     .transform((value) => new Date(value))
-    .pipe(recordDateRule),
+    .pipe(recordFieldRules.createdDate),
   attachments: z
     .array(feedAttachmentSchema)
     .max(100, "at most 100 per record")

@@ -1,6 +1,7 @@
-// Validates mutation inputs with zod and reports every bad field at once, as one
-// BAD_USER_INPUT error whose extensions.fields maps each field to its message (in words a
-// form can show next to it), so a client fixes its input in one round trip.
+// Validates inputs with zod (mutation inputs in the write services, query filters in the
+// schema) and reports every bad field at once, as one BAD_USER_INPUT error whose
+// extensions.fields maps each field to its message (in words a form can show next to it), so
+// a client fixes its input in one round trip.
 import { z } from "zod";
 import { invalidFields } from "../errors.js";
 import { parseNodeId } from "./global-id.js";

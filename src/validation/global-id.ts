@@ -1,9 +1,9 @@
-// Relay global ids ("Type:uuid", base64). Decoding never throws: a malformed id is
-// simply not one of the caller's objects.
+// Relay global ids ("Type:uuid", base64), as inputs carry them. Decoded where inputs are
+// validated (the write services) and where nodes are looked up (schema/node.ts), so it sits
+// below both. Decoding never throws: a malformed id is simply not one of the caller's objects.
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { badUserInput } from "../errors.js";
 import { isUuid } from "../uuid.js";
-
 
 export type NodeId = { typename: string; id: string };
 
