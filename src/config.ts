@@ -194,7 +194,7 @@ const settingsSchema = z.object({
     maxVariablesDepth: fromEnv("MAX_VARIABLES_DEPTH", integer(32, 1)),
     /** A document's size in bytes, refused (413) before it is parsed or remembered anywhere. */
     maxQueryBytes: fromEnv("MAX_QUERY_BYTES", integer(100_000, 1_000)),
-    /** What each of the parse and parse-error caches may hold, estimated in bytes. */
+    /** What each of the parse, parse-error and compiled-query caches may hold, estimated in bytes. */
     documentCacheMaxBytes: fromEnv("DOCUMENT_CACHE_MAX_BYTES", integer(64 * 1024 * 1024, 0)),
   }),
   rateLimit: z.object({

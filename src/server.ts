@@ -58,8 +58,8 @@ import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js"
 import { useGraphiQLPage } from "./plugins/use-graphiql-page.js";
 import { useCompiledQueries } from "./plugins/use-compiled-queries.js";
 
-/** Compiled query documents kept per process (each is generated code, tens of KB). */
-const MAX_COMPILED_QUERIES = 500;
+/** Compiled query documents kept per process, besides DOCUMENT_CACHE_MAX_BYTES (as Yoga's parse cache). */
+const MAX_COMPILED_QUERIES = 1_024;
 
 export function createServices(
   config: Config,
@@ -248,7 +248,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
         ? [
             useCompiledQueries({
               compileOnUse: config.compileQueriesOnUse,
-              maxCompiled: MAX_COMPILED_QUERIES,
+              cache: { maxBytes: config.limits.documentCacheMaxBytes, maxEntries: MAX_COMPILED_QUERIES },
               onCompile: (outcome) => services.metrics.compiledQueries.inc({ outcome }),
             }),
           ]

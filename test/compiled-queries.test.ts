@@ -209,7 +209,11 @@ describe("the counter counts (twin apps)", () => {
   let atOnce: TestApp;
   let never: TestApp;
   beforeAll(async () => {
-    [atOnce, never] = await Promise.all([startTestApp({ COMPILE_QUERIES_ON_USE: "1" }), startTestApp({ COMPILE_QUERIES_ON_USE: "0" })]);
+    [atOnce, never] = await Promise.all([
+      // A budget of 100,000 bytes: a compiled document is counted at 100 bytes a character.
+      startTestApp({ COMPILE_QUERIES_ON_USE: "1", DOCUMENT_CACHE_MAX_BYTES: "100000" }),
+      startTestApp({ COMPILE_QUERIES_ON_USE: "0" }),
+    ]);
   });
   afterAll(() => Promise.all([atOnce?.close(), never?.close()]));
 
@@ -222,5 +226,28 @@ describe("the counter counts (twin apps)", () => {
     }
     expect(await compilations(atOnce)).toBe(1);
     expect(await compilations(never)).toBe(0);
+  });
+
+  test("a document heavier than the cache's budget is not compiled, and still answered", async () => {
+    const user = await (await atOnce.seed.customer()).user();
+    const before = await compilations(atOnce);
+    // Over 1,000 characters: more than 100,000 bytes by the estimate, which goes by length.
+    const heavy = `# ${"padding ".repeat(130)}\n{ viewer { user { role } } }`;
+    expect(heavy.length).toBeGreaterThan(1_000);
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await post(atOnce, { query: heavy }, user.token)).text).data.viewer.user.role).toBe("ADMIN");
+    expect(await compilations(atOnce)).toBe(before);
+  });
+
+  test("at most 60 compilations in a burst, whatever is sent; the rest run on graphql-js", async () => {
+    const user = await (await atOnce.seed.customer()).user();
+    const before = await compilations(atOnce);
+    for (let i = 0; i < 75; i++) {
+      const response = await post(atOnce, { query: `{ n${i}: records(first: ${1 + (i % 5)}) { totalCount } }` }, user.token);
+      expect(JSON.parse(response.text).data[`n${i}`].totalCount).toBe(0);
+    }
+    const compiled = (await compilations(atOnce)) - before;
+    // Earlier tests took one token or two; a few more may have trickled in meanwhile.
+    expect(compiled).toBeGreaterThanOrEqual(55);
+    expect(compiled).toBeLessThan(65);
   });
 });
