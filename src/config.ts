@@ -172,6 +172,8 @@ const settingsSchema = z.object({
   readinessTimeoutMs: fromEnv("READINESS_TIMEOUT_MS", integer(2_000, 1)),
   /** false: every DataLoader runs one statement per key (the N+1 baseline the benchmark measures, bench/). */
   dataloaderBatching: fromEnv("DATALOADER_BATCHING", onOff("on")),
+  /** The use of a query document at which it is compiled by graphql-jit (src/plugins/use-compiled-queries.ts); 0: never, graphql-js runs every query. */
+  compileQueriesOnUse: fromEnv("COMPILE_QUERIES_ON_USE", integer(2, 0)),
   /** true: request queries also run under PostgreSQL row-level security (src/db/row-level-security.ts), a second tenant wall; its cost: BENCHMARKS.md. */
   rowLevelSecurity: fromEnv("ROW_LEVEL_SECURITY", onOff("off")),
   // Hostile queries and clients (src/plugins/use-query-limits.ts, use-rate-limit.ts,
