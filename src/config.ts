@@ -172,6 +172,8 @@ const settingsSchema = z.object({
   readinessTimeoutMs: fromEnv("READINESS_TIMEOUT_MS", integer(2_000, 1)),
   /** false: every DataLoader runs one statement per key (the N+1 baseline the benchmark measures, bench/). */
   dataloaderBatching: fromEnv("DATALOADER_BATCHING", onOff("on")),
+  /** The use of a query document at which it is compiled by graphql-jit (src/plugins/use-compiled-queries.ts); 0: never, graphql-js runs every query. */
+  compileQueriesOnUse: fromEnv("COMPILE_QUERIES_ON_USE", integer(2, 0)),
   /** true: request queries also run under PostgreSQL row-level security (src/db/row-level-security.ts), a second tenant wall; its cost: BENCHMARKS.md. */
   rowLevelSecurity: fromEnv("ROW_LEVEL_SECURITY", onOff("off")),
   // Hostile queries and clients (src/plugins/use-query-limits.ts, use-rate-limit.ts,
@@ -192,7 +194,7 @@ const settingsSchema = z.object({
     maxVariablesDepth: fromEnv("MAX_VARIABLES_DEPTH", integer(32, 1)),
     /** A document's size in bytes, refused (413) before it is parsed or remembered anywhere. */
     maxQueryBytes: fromEnv("MAX_QUERY_BYTES", integer(100_000, 1_000)),
-    /** What each of the parse and parse-error caches may hold, estimated in bytes. */
+    /** What each of the parse, parse-error and compiled-query caches may hold, estimated in bytes. */
     documentCacheMaxBytes: fromEnv("DOCUMENT_CACHE_MAX_BYTES", integer(64 * 1024 * 1024, 0)),
   }),
   rateLimit: z.object({

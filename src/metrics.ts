@@ -63,6 +63,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly compiledQueries = new Counter({
+    name: `${PREFIX}graphql_compiled_queries_total`,
+    help: "Query documents compiled by graphql-jit (outcome compiled), or that it could not compile and graphql-js runs (not_compilable).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
   constructor(database: Database, jobBacklog?: JobBacklogSource) {
     database.statements.onStatement(() => this.sqlStatements.inc());
     if (jobBacklog) this.registerJobBacklog(jobBacklog);

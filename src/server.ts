@@ -56,6 +56,10 @@ import { useStreamingUploads } from "./plugins/use-streaming-uploads.js";
 import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js";
 import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
 import { useGraphiQLPage } from "./plugins/use-graphiql-page.js";
+import { useCompiledQueries } from "./plugins/use-compiled-queries.js";
+
+/** Compiled query documents kept per process, besides DOCUMENT_CACHE_MAX_BYTES (as Yoga's parse cache). */
+const MAX_COMPILED_QUERIES = 1_024;
 
 export function createServices(
   config: Config,
@@ -167,6 +171,8 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
     //     before the cache so that hits count too (429 RATE_LIMITED).
     //  4b. persisted operations: swaps an allow-listed id for its document in onParams, before
     //     the cache looks the document up (PERSISTED_OPERATIONS).
+    //  4c. compiled queries (graphql-jit) for documents seen before; before the cache, which
+    //     hands it the annotated document and answers hits without it.
     //  5. response cache: session = the verified customer and user; none → not cached.
     //  6. database faults → SERVICE_UNAVAILABLE; unexpected-error logging: logs and masks with
     //     the request id, before Yoga's masking; request error codes: BAD_USER_INPUT on bad
@@ -238,6 +244,15 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
         trustProxy: config.rateLimit.trustProxy,
       }),
       usePersistedOperationsAllowList({ settings: config.persistedOperations, schema, metrics: services.metrics }),
+      ...(config.compileQueriesOnUse > 0
+        ? [
+            useCompiledQueries({
+              compileOnUse: config.compileQueriesOnUse,
+              cache: { maxBytes: config.limits.documentCacheMaxBytes, maxEntries: MAX_COMPILED_QUERIES },
+              onCompile: (outcome) => services.metrics.compiledQueries.inc({ outcome }),
+            }),
+          ]
+        : []),
       useTenantResponseCache({
         cache: services.responseCache,
         config,

@@ -2,14 +2,14 @@
 // number of entries: a few huge keys (GraphQL documents sent by anyone) must not pin hundreds
 // of megabytes where a thousand small ones pin a few. An entry heavier than the whole budget
 // is not kept at all.
-export class ByteBoundedLru<Value> {
-  private readonly entries = new Map<string, { value: Value; bytes: number }>();
+export class ByteBoundedLru<Value, Key = string> {
+  private readonly entries = new Map<Key, { value: Value; bytes: number }>();
   private heldBytes = 0;
 
   constructor(
     private readonly limits: { maxBytes: number; maxEntries: number },
     /** The estimated bytes an entry keeps alive (its key included). */
-    private readonly weigh: (key: string, value: Value) => number,
+    private readonly weigh: (key: Key, value: Value) => number,
   ) {}
 
   /** What the entries are estimated to hold, in bytes. */
@@ -21,7 +21,7 @@ export class ByteBoundedLru<Value> {
     return this.entries.size;
   }
 
-  get(key: string): Value | undefined {
+  get(key: Key): Value | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     // Most recently used last: Map keeps insertion order.
@@ -30,7 +30,7 @@ export class ByteBoundedLru<Value> {
     return entry.value;
   }
 
-  set(key: string, value: Value): void {
+  set(key: Key, value: Value): void {
     this.delete(key);
     const bytes = this.weigh(key, value);
     if (bytes > this.limits.maxBytes) return;
@@ -41,7 +41,7 @@ export class ByteBoundedLru<Value> {
     this.heldBytes += bytes;
   }
 
-  delete(key: string): void {
+  delete(key: Key): void {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);

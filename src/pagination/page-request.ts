@@ -69,7 +69,20 @@ class Edge<Row> {
   ) {}
 
   get cursor(): string {
-    return this.cursorOf(this.node);
+    return errorAsValue(() => this.cursorOf(this.node));
+  }
+}
+
+/**
+ * A getter read as a GraphQL field must not throw: graphql-jit (src/plugins/use-compiled-queries.ts)
+ * reads a field without a resolver inline, outside its error handling, and a throw there
+ * leaves the request unanswered. An Error as the value is the field's error in both executors.
+ */
+function errorAsValue<Value>(read: () => Value): Value {
+  try {
+    return read();
+  } catch (error) {
+    return (error instanceof Error ? error : new Error(String(error))) as Value;
   }
 }
 

@@ -49,4 +49,9 @@ export function firstAttachmentsOf(customerId: string, recordId: Prisma.Sql, lim
 /** An attachment as firstAttachmentsOf returns it (JSON: the timestamp is a string). */
 export type AttachmentJson = Omit<Attachment, "createdAt"> & { createdAt: string };
 
-export const attachmentFromJson = (json: AttachmentJson): Attachment => ({ ...json, createdAt: new Date(json.createdAt) });
+/** Turns the parsed JSON into an Attachment in place: the object is fresh from JSON.parse, and a copy per attachment showed in the profile. */
+export function attachmentFromJson(json: AttachmentJson): Attachment {
+  const attachment = json as unknown as Attachment;
+  attachment.createdAt = new Date(json.createdAt);
+  return attachment;
+}

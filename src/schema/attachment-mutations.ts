@@ -8,6 +8,7 @@ import type { Attachment } from "../generated/prisma/client.js";
 import { IncomingUpload } from "../storage/incoming-upload.js";
 import { AttachmentRef } from "./attachment.js";
 import { builder } from "./builder.js";
+import { inputMutation } from "./input-mutation.js";
 import { RecordRef } from "./record.js";
 
 const notAnUpload = () =>
@@ -58,21 +59,17 @@ const RemoveAttachmentPayload = builder
     }),
   });
 
-builder.mutationField("addAttachment", (t) =>
-  t.field({
-    type: AddAttachmentPayload,
-    args: { input: t.arg({ type: AddAttachmentInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ attachment: await ctx.services.attachments.add(ctx, input) }),
-  }),
-);
+inputMutation("addAttachment", {
+  input: AddAttachmentInput,
+  payload: AddAttachmentPayload,
+  resolve: async (input, ctx) => ({ attachment: await ctx.services.attachments.add(ctx, input) }),
+});
 
-builder.mutationField("removeAttachment", (t) =>
-  t.field({
-    type: RemoveAttachmentPayload,
-    args: { input: t.arg({ type: RemoveAttachmentInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const removed = await ctx.services.attachments.remove(ctx, input);
-      return { removedAttachmentId: encodeGlobalID("Attachment", removed.id), recordId: removed.recordId };
-    },
-  }),
-);
+inputMutation("removeAttachment", {
+  input: RemoveAttachmentInput,
+  payload: RemoveAttachmentPayload,
+  resolve: async (input, ctx) => {
+    const removed = await ctx.services.attachments.remove(ctx, input);
+    return { removedAttachmentId: encodeGlobalID("Attachment", removed.id), recordId: removed.recordId };
+  },
+});

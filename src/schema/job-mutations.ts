@@ -4,6 +4,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { CollectionJob } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
+import { inputMutation } from "./input-mutation.js";
 import { CollectionJobRef, JobStatusEnum } from "./job.js";
 
 const SyncRecordsInput = builder.inputType("SyncRecordsInput", {
@@ -38,20 +39,16 @@ const CancelJobPayload = builder.objectRef<{ job: CollectionJob }>("CancelJobPay
   fields: (t) => ({ job: t.field({ type: CollectionJobRef, resolve: ({ job }) => job }) }),
 });
 
-builder.mutationField("syncRecords", (t) =>
-  t.field({
-    type: QueuedJobPayload,
-    description: "Queues a sync of records from a feed and returns at once; follow it with jobUpdated.",
-    args: { input: t.arg({ type: SyncRecordsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ job: await ctx.services.jobs.startRecordSync(ctx.viewer, input) }),
-  }),
-);
+inputMutation("syncRecords", {
+  input: SyncRecordsInput,
+  payload: QueuedJobPayload,
+  description: "Queues a sync of records from a feed and returns at once; follow it with jobUpdated.",
+  resolve: async (input, ctx) => ({ job: await ctx.services.jobs.startRecordSync(ctx.viewer, input) }),
+});
 
-builder.mutationField("cancelJob", (t) =>
-  t.field({
-    type: CancelJobPayload,
-    description: "Cancels a job: a queued one at once, a running one at its next page. Ended jobs stay as they are.",
-    args: { input: t.arg({ type: CancelJobInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ job: await ctx.services.jobs.cancel(ctx.viewer, input) }),
-  }),
-);
+inputMutation("cancelJob", {
+  input: CancelJobInput,
+  payload: CancelJobPayload,
+  description: "Cancels a job: a queued one at once, a running one at its next page. Ended jobs stay as they are.",
+  resolve: async (input, ctx) => ({ job: await ctx.services.jobs.cancel(ctx.viewer, input) }),
+});

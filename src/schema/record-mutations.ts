@@ -5,6 +5,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { RECORD_DATE_RANGE_TEXT } from "../records/record-field-rules.js";
 import type { Record as RecordRow } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
+import { inputMutation } from "./input-mutation.js";
 import { RecordRef } from "./record.js";
 
 const CreateRecordInput = builder.inputType("CreateRecordInput", {
@@ -45,28 +46,20 @@ const DeleteRecordPayload = builder.objectRef<{ deletedRecordId: string }>("Dele
   fields: (t) => ({ deletedRecordId: t.exposeID("deletedRecordId") }),
 });
 
-builder.mutationField("createRecord", (t) =>
-  t.field({
-    type: CreateRecordPayload,
-    args: { input: t.arg({ type: CreateRecordInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ record: await ctx.services.records.create(ctx, input) }),
-  }),
-);
+inputMutation("createRecord", {
+  input: CreateRecordInput,
+  payload: CreateRecordPayload,
+  resolve: async (input, ctx) => ({ record: await ctx.services.records.create(ctx, input) }),
+});
 
-builder.mutationField("updateRecord", (t) =>
-  t.field({
-    type: UpdateRecordPayload,
-    args: { input: t.arg({ type: UpdateRecordInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ record: await ctx.services.records.update(ctx, input) }),
-  }),
-);
+inputMutation("updateRecord", {
+  input: UpdateRecordInput,
+  payload: UpdateRecordPayload,
+  resolve: async (input, ctx) => ({ record: await ctx.services.records.update(ctx, input) }),
+});
 
-builder.mutationField("deleteRecord", (t) =>
-  t.field({
-    type: DeleteRecordPayload,
-    args: { input: t.arg({ type: DeleteRecordInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({
-      deletedRecordId: encodeGlobalID("Record", await ctx.services.records.delete(ctx, input)),
-    }),
-  }),
-);
+inputMutation("deleteRecord", {
+  input: DeleteRecordInput,
+  payload: DeleteRecordPayload,
+  resolve: async (input, ctx) => ({ deletedRecordId: encodeGlobalID("Record", await ctx.services.records.delete(ctx, input)) }),
+});

@@ -12,6 +12,7 @@ import { keysetConnection, keysetPageRequest } from "../pagination/keyset-page.j
 import { pageComplexity } from "../pagination/page-request.js";
 import { fetchSyncSchedulePage } from "../queries/sync-schedules-page.js";
 import { builder } from "./builder.js";
+import { inputMutation } from "./input-mutation.js";
 import { CollectionJobRef } from "./job.js";
 import { selectsField } from "./selection.js";
 
@@ -90,39 +91,34 @@ const DeleteSyncSchedulePayload = builder.objectRef<{ id: string }>("DeleteSyncS
   fields: (t) => ({ deletedScheduleId: t.id({ resolve: ({ id }) => encodeGlobalID("SyncSchedule", id) }) }),
 });
 
-builder.mutationField("createSyncSchedule", (t) =>
-  t.field({
-    type: SyncSchedulePayload,
-    description: "Schedules a record sync; its first run is the cron expression's next due time.",
-    args: { input: t.arg({ type: CreateSyncScheduleInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ schedule: await ctx.services.schedules.create(ctx.viewer, input) }),
-  }),
-);
+inputMutation("createSyncSchedule", {
+  input: CreateSyncScheduleInput,
+  payload: SyncSchedulePayload,
+  description: "Schedules a record sync; its first run is the cron expression's next due time.",
+  resolve: async (input, ctx) => ({ schedule: await ctx.services.schedules.create(ctx.viewer, input) }),
+});
 
-/** pause, resume: the changed schedule. */
-function scheduleChange(name: string, description: string, change: "pause" | "resume") {
-  builder.mutationField(name, (t) =>
-    t.field({
-      type: SyncSchedulePayload,
-      description,
-      args: { input: t.arg({ type: SyncScheduleIdInput, required: true }) },
-      resolve: async (_root, { input }, ctx) => ({ schedule: await ctx.services.schedules[change](ctx.viewer, input) }),
-    }),
-  );
+// pause and resume: the changed schedule.
+const scheduleChanges = [
+  ["pauseSyncSchedule", "pause", "Stops a schedule's runs until it is resumed (a run already started goes on)."],
+  [
+    "resumeSyncSchedule",
+    "resume",
+    "Runs a paused schedule again from its next due time after now (runs missed while paused are not made up).",
+  ],
+] as const;
+for (const [name, change, description] of scheduleChanges) {
+  inputMutation(name, {
+    input: SyncScheduleIdInput,
+    payload: SyncSchedulePayload,
+    description,
+    resolve: async (input, ctx) => ({ schedule: await ctx.services.schedules[change](ctx.viewer, input) }),
+  });
 }
 
-scheduleChange("pauseSyncSchedule", "Stops a schedule's runs until it is resumed (a run already started goes on).", "pause");
-scheduleChange(
-  "resumeSyncSchedule",
-  "Runs a paused schedule again from its next due time after now (runs missed while paused are not made up).",
-  "resume",
-);
-
-builder.mutationField("deleteSyncSchedule", (t) =>
-  t.field({
-    type: DeleteSyncSchedulePayload,
-    description: "Deletes a schedule; its past runs stay in the jobs list.",
-    args: { input: t.arg({ type: SyncScheduleIdInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => ({ id: await ctx.services.schedules.delete(ctx.viewer, input) }),
-  }),
-);
+inputMutation("deleteSyncSchedule", {
+  input: SyncScheduleIdInput,
+  payload: DeleteSyncSchedulePayload,
+  description: "Deletes a schedule; its past runs stay in the jobs list.",
+  resolve: async (input, ctx) => ({ id: await ctx.services.schedules.delete(ctx.viewer, input) }),
+});
