@@ -15,7 +15,7 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { createServices } from "../src/server.js";
-import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
+import type { SeededUser } from "./helpers/seed.js";
 import { type TestApp, testAppOver } from "./helpers/test-app.js";
 
 const IDLE_TRANSACTION_MS = 1_500;
@@ -74,14 +74,9 @@ const create = (user: SeededUser, referenceNumber: string) =>
   t.gql(createRecord, { token: user.token, variables: { input: { referenceNumber, categoryCode: "CAT001", title: "x" } } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function customerWithAdmin(): Promise<{ customer: SeededCustomer; admin: SeededUser }> {
-  const customer = await t.seed.customer();
-  return { customer, admin: await customer.user({ role: "ADMIN" }) };
-}
-
 describe("user changes made through the socket (point 9)", () => {
   it("a user disabled by a socket client is refused at once, cache hits included", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     await customer.record();
     const query = `{ records(first: 5) { totalCount } }`;
     expect((await t.gql(query, { token: admin.token })).body.errors).toBeUndefined();
@@ -96,8 +91,8 @@ describe("user changes made through the socket (point 9)", () => {
   });
 
   it("a user moved to another customer by a socket client reads the new customer's data at once", async () => {
-    const { customer: from, admin } = await customerWithAdmin();
-    const { customer: to } = await customerWithAdmin();
+    const { customer: from, admin } = await t.seed.customerWithAdmin();
+    const { customer: to } = await t.seed.customerWithAdmin();
     await from.record({ referenceNumber: "FROM-1" });
     await to.record({ referenceNumber: "TO-1" });
     const query = `{ records(first: 5) { edges { node { referenceNumber } } } }`;
@@ -116,7 +111,7 @@ describe("user changes made through the socket (point 9)", () => {
 
 describe("a socket client's transaction and the API's statements (point 10)", () => {
   it("an API write acknowledged while a client's transaction is open survives the client's rollback", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const client = await socketClient();
     await client.query("BEGIN");
     await client.query(`UPDATE "Customer" SET name = name WHERE id = $1`, [customer.id]);
@@ -129,8 +124,8 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("a tenant's failing statement cannot abort a client's transaction, and the next tenant's request works", async () => {
-    const { customer, admin } = await customerWithAdmin();
-    const { admin: other } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
+    const { admin: other } = await t.seed.customerWithAdmin();
     expect((await create(admin, "DUP-1")).body.errors).toBeUndefined();
     const client = await socketClient();
     await client.query("BEGIN");
@@ -146,7 +141,7 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("a client that keeps its transaction idle is cut off and rolled back; the API waits no longer than that", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const client = await socketClient();
     await client.query("BEGIN");
     await client.query(`UPDATE "Customer" SET name = 'never committed' WHERE id = $1`, [customer.id]);
@@ -159,7 +154,7 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("db:seed through the socket succeeds while the API writes, and every acknowledged write is kept", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const seed = promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "src/cli/seed.ts", "--customers", "4", "--records", "1000"],

@@ -59,8 +59,7 @@ test("GraphiQL's opening text says how to seed while there are no users, and sto
     expect(before.includes("The database has no users yet")).toBe(true);
     expect(before.includes(fresh ? `DATABASE_URL=${fresh.url} DATA_DIR=${folder} npm run db:seed` : "npm run db:seed")).toBe(true);
     expect(before.includes("npm run -s token -- --email alice@acme.test")).toBe(true);
-    const customer = await t.seed.customer();
-    await customer.user();
+    const { customer } = await t.seed.customerWithAdmin();
     expect((await page()).includes("The database has no users yet")).toBe(false);
     // The new PostgreSQL database is empty again for the start-up test below.
     if (fresh) await t.db.prisma.customer.delete({ where: { id: customer.id } });
