@@ -116,6 +116,20 @@ export function createServices(
   };
 }
 
+/**
+ * Releases what createServices started, then the database: the job queue, the LISTEN
+ * connections (first: they would outlive the database otherwise), the response cache's
+ * and the rate limiter's Redis. Each step is safe when its service never started.
+ */
+export async function closeServices(services: AppServices): Promise<void> {
+  await services.jobs.close();
+  await services.userChanges.stop();
+  await services.recordChanges.stop();
+  await services.responseCache.close();
+  await services.rateLimiter.close();
+  await services.database.close();
+}
+
 /** Room for the operations and map fields of a multipart request, next to its file. */
 const UPLOAD_BODY_OVERHEAD_BYTES = 1024 * 1024;
 const MAX_FILES_PER_REQUEST = 10;

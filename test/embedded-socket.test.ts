@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { createServices } from "../src/server.js";
+import { closeServices, createServices } from "../src/server.js";
 import type { SeededUser } from "./helpers/seed.js";
 import { type TestApp, testAppOver } from "./helpers/test-app.js";
 
@@ -41,14 +41,7 @@ beforeAll(async () => {
   const db = await openDatabase(config); // the folder and its socket, as npm start opens them
   await migrate(db);
   const services = createServices(config, db);
-  t = testAppOver(config, db, services, async () => {
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.responseCache.close();
-    await services.rateLimiter.close();
-    await services.jobs.close();
-    await db.close();
-  });
+  t = testAppOver(config, db, services, () => closeServices(services));
   // The lock file as a CLI command reads it (readEmbeddedServerLock ignores this process's own lock).
   const lock = JSON.parse(fs.readFileSync(path.join(dataDir, "embedded-db.lock.json"), "utf8")) as { port: number };
   socketUrl = `postgresql://postgres@127.0.0.1:${lock.port}/postgres`;

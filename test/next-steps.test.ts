@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { createServices } from "../src/server.js";
+import { closeServices, createServices } from "../src/server.js";
 import { createFreshPostgres, type FreshPostgres } from "./helpers/fresh-postgres.js";
 import { startTestApp, type TestApp, testAppOver } from "./helpers/test-app.js";
 
@@ -42,12 +42,7 @@ async function appWithoutUsers(): Promise<TestApp> {
   const db = await openDatabase(config);
   await migrate(db);
   const services = createServices(config, db);
-  return testAppOver(config, db, services, async () => {
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.jobs.close();
-    await db.close();
-  });
+  return testAppOver(config, db, services, () => closeServices(services));
 }
 
 test("GraphiQL's opening text says how to seed while there are no users, and stops once there are", async () => {

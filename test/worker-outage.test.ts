@@ -29,7 +29,7 @@ import { RECORD_SYNC_QUEUE } from "../src/jobs/queue.js";
 import { runRecordSync } from "../src/jobs/record-sync/run-record-sync.js";
 import { startJobWorker, type JobWorker } from "../src/jobs/worker.js";
 import { createLogger } from "../src/logger.js";
-import { createServices } from "../src/server.js";
+import { closeServices, createServices } from "../src/server.js";
 import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
 import { jobTestEnvironment, startSync, syncRecords } from "./helpers/job-app.js";
 import { type TestApp, testAppOver } from "./helpers/test-app.js";
@@ -129,12 +129,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await t?.services.jobs.close();
-  await t?.services.userChanges.stop();
-  await t?.services.recordChanges.stop();
-  await t?.services.responseCache.close();
-  await t?.services.rateLimiter.close();
-  await db?.close();
+  await (t ? closeServices(t.services) : db?.close());
   await server?.stop();
   await pglite?.close();
   await feed?.close();
