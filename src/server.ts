@@ -27,7 +27,7 @@ import { graphiqlOptions } from "./graphiql.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
-import { degradedResponse, notReadyResponse } from "./errors.js";
+import { answerBadRequestTarget, degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
@@ -300,7 +300,7 @@ export function createHttpServer(app: App, options: { readReplicas?: boolean } =
     // Origin-form targets only (/path?query). An absolute-form one (http://host/path) made the
     // URL the adapter builds from Host + target unparsable: a 500 for a client's mistake.
     if (!request.url?.startsWith("/")) {
-      response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad request target.\n");
+      answerBadRequestTarget(response);
       return;
     }
     return handle(request, response);
