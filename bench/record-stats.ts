@@ -19,7 +19,7 @@ import { inScriptTransaction } from "../src/db/sql-script-runner.js";
 import type { TenantScopedClient } from "../src/db/tenant-scope.js";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { assembleRecordStats, fetchRecordStats, type RecordStatsRow } from "../src/queries/record-stats.js";
-import { createApp, createServices } from "../src/server.js";
+import { closeServices, createApp, createServices } from "../src/server.js";
 import { firstDayOf, type MonthRange, resolveMonthRange } from "../src/stats/month-range.js";
 import { commandLine, postgresVersion } from "./environment.js";
 import { firstDifference } from "./query.js";
@@ -192,9 +192,7 @@ async function main() {
       seed.withTriggersMs.push(await timeSeed(db, seedRecords, settings.attachmentsPerRecord, true));
     }
   } finally {
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await db.close();
+    await closeServices(services);
   }
 
   const results: RecordStatsBenchResults = {

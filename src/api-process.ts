@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { recordChangeAnnouncer } from "./cache/follow-record-changes.js";
 import type { AppServices } from "./context.js";
 import { startJobWorker } from "./jobs/worker.js";
-import { createApp, createHttpServer } from "./server.js";
+import { closeServices, createApp, createHttpServer } from "./server.js";
 import { startOrphanSweep } from "./storage/orphan-sweep.js";
 
 export type ApiProcess = {
@@ -76,12 +76,7 @@ export async function serveApi(services: AppServices, options: { port?: number }
       const worker = await workerStarting.catch(() => null);
       await worker?.stop();
       await fileSweep.stop();
-      await services.jobs.close();
-      await services.userChanges.stop();
-      await services.recordChanges.stop();
-      await services.responseCache.close();
-      await services.rateLimiter.close();
-      await database.close();
+      await closeServices(services);
     },
   };
 }

@@ -3,6 +3,7 @@
 // copies plugins make of graphql-js errors to add a code, cut a hint or mask a bug.
 // Anything else thrown in a resolver is masked (useUnexpectedErrorLogging) and logged with
 // the request id.
+import type { ServerResponse } from "node:http";
 import { type ASTNode, GraphQLError, type GraphQLErrorExtensions } from "graphql";
 
 export type ErrorCode =
@@ -84,7 +85,7 @@ export function queryTooComplex(limit: QueryLimit, message: string, httpStatus?:
   });
 }
 
-export function rateLimited(retryAfterSeconds: number, variable: string, requestId: string | undefined): GraphQLError {
+function rateLimited(retryAfterSeconds: number, variable: string, requestId: string | undefined): GraphQLError {
   return clientError("RATE_LIMITED", `Too many requests: try again in ${retryAfterSeconds} s (limit: ${variable}).`, {
     retryAfterSeconds,
     requestId,
@@ -113,6 +114,32 @@ export const malformedRequest = (problem: string) =>
 
 export const malformedMultipartRequest = (problem: string) =>
   clientError("BAD_USER_INPUT", `Invalid multipart request: ${problem}`, { http: { status: 400 } });
+
+/** A POST (multipart, form or text/plain) without the header that proves a script sent it (HTTP 403). */
+export const csrfHeaderMissing = (header: string) =>
+  clientError(
+    "FORBIDDEN",
+    `This request needs the ${header} header (any value): uploads and form posts without it are refused (CSRF prevention).`,
+    { http: { status: 403 } },
+  );
+
+// ---- Trusted documents (PERSISTED_OPERATIONS) ------------------------------------------
+
+/** PERSISTED_OPERATIONS=only and a full document was sent (HTTP 403). */
+export const onlyPersistedOperations = () =>
+  clientError(
+    "FORBIDDEN",
+    "Only allow-listed operations run here: send its documentId, not a document (PERSISTED_OPERATIONS=only).",
+    { http: { status: 403 } },
+  );
+
+/** An operation id the allow-list does not have (HTTP 400). */
+export const unknownPersistedOperation = () =>
+  clientError("BAD_USER_INPUT", "No allow-listed operation has this id (PERSISTED_OPERATIONS_FILE).", { http: { status: 400 } });
+
+/** Neither a document id nor a document (HTTP 400). */
+export const noPersistedOperation = () =>
+  clientError("BAD_USER_INPUT", "Send a documentId or a query.", { http: { status: 400 } });
 
 // ---- Faults that are not the client's --------------------------------------------------
 
@@ -173,6 +200,10 @@ export function errorResponse(error: GraphQLError, headers: Record<string, strin
   });
 }
 
+/** The 429 answer of the rate limit, with Retry-After: before any GraphQL runs. */
+export const rateLimitedResponse = (retryAfterSeconds: number, variable: string, requestId: string | undefined) =>
+  errorResponse(rateLimited(retryAfterSeconds, variable, requestId), { "retry-after": String(retryAfterSeconds) });
+
 /** A path the server does not serve (src/http/routes.ts), or a download link that is not valid. */
 export const notFoundResponse = () =>
   new Response("Not found.\n", {
@@ -189,6 +220,14 @@ export const metricsUnauthorizedResponse = () =>
 
 export const methodNotAllowedResponse = (allow: string) =>
   new Response(null, { status: 405, headers: { allow } });
+
+/**
+ * A request target that is not origin-form (`GET http://host/path`): the URL the adapter
+ * builds from Host + target would not parse. Written on node:http's response, before Yoga.
+ */
+export function answerBadRequestTarget(response: ServerResponse): void {
+  response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad request target.\n");
+}
 
 /** /ready's answer while the database does not answer (HTTP 503): a probe's body, not GraphQL. */
 export function notReadyResponse(reason: string): Response {

@@ -27,14 +27,15 @@ import { graphiqlOptions } from "./graphiql.js";
 import { DEMO_USER_EMAIL, devTokenForDemoUser } from "./auth/dev-token.js";
 import { hasUsers, noUsersHint } from "./next-steps.js";
 import { createLogger } from "./logger.js";
-import { degradedResponse, notReadyResponse } from "./errors.js";
+import { answerBadRequestTarget, degradedResponse, notReadyResponse } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { CursorCodec } from "./pagination/cursor-codec.js";
 import { useAuthentication } from "./plugins/use-authentication.js";
 import { useAuthenticationGate } from "./plugins/use-authentication-gate.js";
 import { useMetrics } from "./plugins/use-metrics.js";
-import { onlyAt, UNREACHABLE_ENDPOINT, useExactRoutes } from "./plugins/use-exact-routes.js";
-import { GRAPHQL_PATH, READY_PATH } from "./http/routes.js";
+import { useExactRoutes } from "./plugins/use-exact-routes.js";
+import { onlyAt } from "./plugins/only-at-route.js";
+import { GRAPHQL_PATH, READY_PATH, UNREACHABLE_ENDPOINT } from "./http/routes.js";
 import { useRequestId } from "./plugins/use-request-id.js";
 import { useTenantResponseCache } from "./plugins/use-tenant-response-cache.js";
 import { useTenantReadSessions } from "./plugins/use-tenant-read-sessions.js";
@@ -114,6 +115,20 @@ export function createServices(
       config.files.publicUrl,
     ),
   };
+}
+
+/**
+ * Releases what createServices started, then the database: the job queue, the LISTEN
+ * connections (first: they would outlive the database otherwise), the response cache's
+ * and the rate limiter's Redis. Each step is safe when its service never started.
+ */
+export async function closeServices(services: AppServices): Promise<void> {
+  await services.jobs.close();
+  await services.userChanges.stop();
+  await services.recordChanges.stop();
+  await services.responseCache.close();
+  await services.rateLimiter.close();
+  await services.database.close();
 }
 
 /** Room for the operations and map fields of a multipart request, next to its file. */
@@ -285,7 +300,7 @@ export function createHttpServer(app: App, options: { readReplicas?: boolean } =
     // Origin-form targets only (/path?query). An absolute-form one (http://host/path) made the
     // URL the adapter builds from Host + target unparsable: a 500 for a client's mistake.
     if (!request.url?.startsWith("/")) {
-      response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad request target.\n");
+      answerBadRequestTarget(response);
       return;
     }
     return handle(request, response);

@@ -7,8 +7,7 @@ import { startTestApp, type TestApp } from "./helpers/test-app.js";
 import { download, patternedBytes, uploadAttachment } from "./helpers/upload-request.js";
 
 async function uploaded(t: TestApp) {
-  const customer = await t.seed.customer();
-  const user = await customer.user();
+  const { customer, admin: user } = await t.seed.customerWithAdmin();
   const record = await customer.record();
   const bytes = patternedBytes(2_000);
   const res = await uploadAttachment(t, { token: user.token, recordId: record.id, bytes, filename: "a.bin" });
@@ -82,8 +81,7 @@ describe("local disk: GET /files/<id>", () => {
   });
 
   test("attachments without a stored file have no link", async () => {
-    const customer = await t.seed.customer();
-    const user = await customer.user();
+    const { customer, admin: user } = await t.seed.customerWithAdmin();
     const record = await customer.record();
     await customer.attachments(record.id, 1);
     const res = await t.gql(

@@ -15,9 +15,8 @@ let secret: Uint8Array;
 beforeAll(async () => {
   t = await startTestApp();
   secret = new TextEncoder().encode(t.config.jwt.secret!);
-  acme = await t.seed.customer("Acme");
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
   globex = await t.seed.customer("Globex");
-  alice = await acme.user();
   await acme.record();
 });
 afterAll(() => t.close());

@@ -35,8 +35,7 @@ afterAll(async () => {
 const listQuery = `{ records { totalCount edges { node { referenceNumber } } } }`;
 
 test("a sync's records appear in the next read of a cached list", async () => {
-  const acme = await t.seed.customer("Acme");
-  const alice = await acme.user();
+  const { admin: alice } = await t.seed.customerWithAdmin("Acme");
   const before = await t.gql(listQuery, { token: alice.token });
   expect(before.body.data.records.totalCount).toBe(0);
   const cached = await t.gql(listQuery, { token: alice.token });

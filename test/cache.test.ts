@@ -17,11 +17,9 @@ let bob: SeededUser; // globex ADMIN
 beforeAll(async () => {
   t = await startTestApp({ RESPONSE_CACHE_TTL_MS: "60000", RESPONSE_CACHE_METADATA: "true" });
   await t.services.userChanges.ready;
-  acme = await t.seed.customer("Acme");
-  globex = await t.seed.customer("Globex");
-  alice = await acme.user({ role: "ADMIN" });
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
+  ({ customer: globex, admin: bob } = await t.seed.customerWithAdmin("Globex"));
   carol = await acme.user({ role: "VIEWER" });
-  bob = await globex.user({ role: "ADMIN" });
   await acme.records(3, (index) => ({ referenceNumber: `ACME-${index}`, title: `Acme ${index}` }));
   await globex.records(2, (index) => ({ referenceNumber: `GLOBEX-${index}`, title: `Globex ${index}` }));
 });
@@ -273,8 +271,7 @@ describe("what is never cached", () => {
   test("RESPONSE_CACHE_TTL_MS=0 turns the cache off", async () => {
     const off = await startTestApp({ RESPONSE_CACHE_TTL_MS: "0", RESPONSE_CACHE_METADATA: "true" });
     try {
-      const customer = await off.seed.customer();
-      const user = await customer.user();
+      const { admin: user } = await off.seed.customerWithAdmin();
       await off.gql(listQuery, { token: user.token });
       const again = await off.db.statements.measure(() => off.gql(listQuery, { token: user.token }));
       expect(cacheInfo(again.result)).toBeUndefined();
@@ -289,9 +286,8 @@ describe("hits without metadata (as in production): the stored answer's JSON is 
   test("every hit is byte for byte the miss, per session, and a change is seen at once", async () => {
     const plain = await startTestApp({ RESPONSE_CACHE_TTL_MS: "60000", RESPONSE_CACHE_METADATA: "false" });
     try {
-      const first = await plain.seed.customer("First");
-      const second = await plain.seed.customer("Second");
-      const [one, two] = [await first.user({ role: "ADMIN" }), await second.user()];
+      const { customer: first, admin: one } = await plain.seed.customerWithAdmin("First");
+      const { customer: second, admin: two } = await plain.seed.customerWithAdmin("Second");
       await first.records(2, (index) => ({ referenceNumber: `FIRST-${index}`, title: `First ${index}` }));
       await second.records(1, () => ({ referenceNumber: "SECOND-0", title: "Second" }));
       const text = async (token: string) => {

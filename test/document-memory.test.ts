@@ -26,7 +26,7 @@ beforeAll(async () => {
       RESPONSE_CACHE_TTL_MS: "60000",
     }),
   ]);
-  alice = await (await roomy.seed.customer()).user();
+  ({ admin: alice } = await roomy.seed.customerWithAdmin());
 });
 afterAll(() => Promise.all([strict.close(), roomy.close()]));
 

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { createServices } from "../src/server.js";
-import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
+import { closeServices, createServices } from "../src/server.js";
+import type { SeededUser } from "./helpers/seed.js";
 import { type TestApp, testAppOver } from "./helpers/test-app.js";
 
 const IDLE_TRANSACTION_MS = 1_500;
@@ -41,14 +41,7 @@ beforeAll(async () => {
   const db = await openDatabase(config); // the folder and its socket, as npm start opens them
   await migrate(db);
   const services = createServices(config, db);
-  t = testAppOver(config, db, services, async () => {
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.responseCache.close();
-    await services.rateLimiter.close();
-    await services.jobs.close();
-    await db.close();
-  });
+  t = testAppOver(config, db, services, () => closeServices(services));
   // The lock file as a CLI command reads it (readEmbeddedServerLock ignores this process's own lock).
   const lock = JSON.parse(fs.readFileSync(path.join(dataDir, "embedded-db.lock.json"), "utf8")) as { port: number };
   socketUrl = `postgresql://postgres@127.0.0.1:${lock.port}/postgres`;
@@ -74,14 +67,9 @@ const create = (user: SeededUser, referenceNumber: string) =>
   t.gql(createRecord, { token: user.token, variables: { input: { referenceNumber, categoryCode: "CAT001", title: "x" } } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function customerWithAdmin(): Promise<{ customer: SeededCustomer; admin: SeededUser }> {
-  const customer = await t.seed.customer();
-  return { customer, admin: await customer.user({ role: "ADMIN" }) };
-}
-
 describe("user changes made through the socket (point 9)", () => {
   it("a user disabled by a socket client is refused at once, cache hits included", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     await customer.record();
     const query = `{ records(first: 5) { totalCount } }`;
     expect((await t.gql(query, { token: admin.token })).body.errors).toBeUndefined();
@@ -96,8 +84,8 @@ describe("user changes made through the socket (point 9)", () => {
   });
 
   it("a user moved to another customer by a socket client reads the new customer's data at once", async () => {
-    const { customer: from, admin } = await customerWithAdmin();
-    const { customer: to } = await customerWithAdmin();
+    const { customer: from, admin } = await t.seed.customerWithAdmin();
+    const { customer: to } = await t.seed.customerWithAdmin();
     await from.record({ referenceNumber: "FROM-1" });
     await to.record({ referenceNumber: "TO-1" });
     const query = `{ records(first: 5) { edges { node { referenceNumber } } } }`;
@@ -116,7 +104,7 @@ describe("user changes made through the socket (point 9)", () => {
 
 describe("a socket client's transaction and the API's statements (point 10)", () => {
   it("an API write acknowledged while a client's transaction is open survives the client's rollback", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const client = await socketClient();
     await client.query("BEGIN");
     await client.query(`UPDATE "Customer" SET name = name WHERE id = $1`, [customer.id]);
@@ -129,8 +117,8 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("a tenant's failing statement cannot abort a client's transaction, and the next tenant's request works", async () => {
-    const { customer, admin } = await customerWithAdmin();
-    const { admin: other } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
+    const { admin: other } = await t.seed.customerWithAdmin();
     expect((await create(admin, "DUP-1")).body.errors).toBeUndefined();
     const client = await socketClient();
     await client.query("BEGIN");
@@ -146,7 +134,7 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("a client that keeps its transaction idle is cut off and rolled back; the API waits no longer than that", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const client = await socketClient();
     await client.query("BEGIN");
     await client.query(`UPDATE "Customer" SET name = 'never committed' WHERE id = $1`, [customer.id]);
@@ -159,7 +147,7 @@ describe("a socket client's transaction and the API's statements (point 10)", ()
   });
 
   it("db:seed through the socket succeeds while the API writes, and every acknowledged write is kept", async () => {
-    const { customer, admin } = await customerWithAdmin();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const seed = promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "src/cli/seed.ts", "--customers", "4", "--records", "1000"],

@@ -11,7 +11,7 @@ import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { isDatabaseUnavailable } from "../src/db/database-faults.js";
-import { type App, createApp, createServices } from "../src/server.js";
+import { type App, closeServices, createApp, createServices } from "../src/server.js";
 import { Seed, type SeededUser } from "./helpers/seed.js";
 
 let pglite: PGlite;
@@ -62,9 +62,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await services?.userChanges.stop();
-  await services?.recordChanges.stop();
-  await db?.close();
+  await (services ? closeServices(services) : db?.close());
   await server?.stop();
   await pglite?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });

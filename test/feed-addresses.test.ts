@@ -138,8 +138,7 @@ describe("a sync whose allowed host resolves to a private address", () => {
   afterAll(() => t?.closeAll());
 
   it("fails at once with the reason, reading nothing; the listed address is read", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user({ role: "ADMIN" });
+    const { admin } = await t.seed.customerWithAdmin();
     const refusedUrl = named(feed.route(pagedFeed(feedRecords(3, "dns"), 5)), "rebound.test");
     const refused = await waitForJob(t, admin.token, await startSync(t, admin.token, refusedUrl));
     expect(refused).toMatchObject({ status: "FAILED", attempts: 1 });

@@ -54,8 +54,7 @@ test("serves on loopback and says which SYNC_ALLOWED_HOSTS entry lets the API re
 });
 
 test("a sync of the example feed applies its twelve records", async () => {
-  const customer = await t.seed.customer();
-  const admin = await customer.user({ role: "ADMIN" });
+  const { customer, admin } = await t.seed.customerWithAdmin();
   const job = await waitForJob(t, admin.token, await startSync(t, admin.token, feedUrl));
   expect(job).toMatchObject({ status: "SUCCEEDED", error: null });
   expect(job.result).toMatchObject({ created: 12, rejected: 0, pages: 3 });

@@ -55,7 +55,7 @@ test.skipIf(usingPostgres)("a changed page (users now exist: no welcome text) ha
   const before = await page({ "accept-encoding": "br" });
   // (includes, not toContain: a failure would print 9 MB of HTML)
   expect(zlib.brotliDecompressSync(before.bytes).toString().includes("The database has no users yet")).toBe(true);
-  await (await t.seed.customer()).user();
+  await t.seed.customerWithAdmin();
   const after = await page({ "accept-encoding": "br", "if-none-match": before.response.headers.get("etag")! });
   expect(after.response.status).toBe(200);
   expect(after.response.headers.get("etag")).not.toBe(before.response.headers.get("etag"));

@@ -12,8 +12,7 @@ let admin: SeededUser;
 
 beforeAll(async () => {
   t = await startTestApp({ SYNC_ALLOWED_HOSTS: "127.0.0.1" });
-  acme = await t.seed.customer("Acme");
-  admin = await acme.user({ role: "ADMIN" });
+  ({ customer: acme, admin } = await t.seed.customerWithAdmin("Acme"));
 });
 afterAll(() => t.close());
 

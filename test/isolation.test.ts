@@ -15,10 +15,9 @@ let acmeCursor: string;
 
 beforeAll(async () => {
   t = await startTestApp();
-  acme = await t.seed.customer("Acme");
-  const globex = await t.seed.customer("Globex");
-  alice = await acme.user();
-  bob = await globex.user();
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
+  const { customer: globex, admin: globexAdmin } = await t.seed.customerWithAdmin("Globex");
+  bob = globexAdmin;
   const [record] = await acme.records(3, (index) => ({ referenceNumber: `SHARED-${index}`, categoryCode: "CAT007" }));
   acmeRecordId = record!.id;
   acmeAttachmentId = (await acme.attachments(record!.id, 2))[0]!.id;

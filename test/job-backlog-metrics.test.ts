@@ -39,8 +39,7 @@ describe("job backlog metrics", () => {
   test("queued syncs are counted, and the oldest one's wait is its age", async () => {
     const feedUrl = "http://127.0.0.1:9/feed";
     for (let i = 0; i < 3; i++) {
-      const customer = await t.seed.customer();
-      const admin = await customer.user({ role: "ADMIN" });
+      const { admin } = await t.seed.customerWithAdmin();
       await startSync(t, admin.token, feedUrl);
     }
     // Make one of them look as if it had waited 90 s for a worker.

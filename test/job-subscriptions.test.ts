@@ -16,8 +16,7 @@ beforeAll(async () => {
 afterAll(() => t?.closeAll());
 
 async function adminWithJob(): Promise<{ admin: SeededUser; jobId: string }> {
-  const customer = await t.seed.customer();
-  const admin = await customer.user({ role: "ADMIN" });
+  const { admin } = await t.seed.customerWithAdmin();
   const jobId = await startSync(t, admin.token, "http://127.0.0.1:9/feed");
   return { admin, jobId };
 }

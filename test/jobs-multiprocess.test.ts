@@ -42,8 +42,7 @@ describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process 
   });
 
   it("resumes a job after its worker is killed with SIGKILL, with exact final counts", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const url = feed.route(pagedFeed(feedRecords(40, "kill"), 5, { delayMs: 400 }));
     const first = await startWorker();
     const id = await startSync(t, admin.token, url);
@@ -73,8 +72,7 @@ describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process 
   }, 60_000);
 
   it("on SIGTERM a worker checkpoints its job and exits; another worker finishes it", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user();
+    const { admin } = await t.seed.customerWithAdmin();
     const url = feed.route(pagedFeed(feedRecords(30, "term"), 5, { delayMs: 300 }));
     const leaving = workers.at(-1)!;
     const id = await startSync(t, admin.token, url);
@@ -95,8 +93,7 @@ describe.skipIf(!usingPostgres)("worker processes (PostgreSQL only: one process 
     const first = workers.at(-2)!;
     const jobs: Array<{ id: string; url: string; token: string }> = [];
     for (let index = 0; index < 20; index++) {
-      const customer = await t.seed.customer();
-      const admin = await customer.user();
+      const { admin } = await t.seed.customerWithAdmin();
       const url = feed.route(pagedFeed(feedRecords(6, `many-${index}`), 3, { delayMs: 100 }));
       jobs.push({ id: await startSync(t, admin.token, url), url, token: admin.token });
     }

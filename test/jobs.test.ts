@@ -1,39 +1,13 @@
 // Record sync jobs end to end, on the embedded database and on PostgreSQL: the mutation
 // through the real Yoga handler, the queue, an in-process worker, a feed on 127.0.0.1.
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
-import {
-  cancelJob,
-  collectJobUpdates,
-  type JobTestApp,
-  readJob,
-  startJobTestApp,
-  startSync,
-  syncRecords,
-  waitForJob,
-} from "./helpers/job-app.js";
-import type { SeededCustomer, SeededUser } from "./helpers/seed.js";
+import { describe, expect, it } from "vitest";
+import { feedRecords, pagedFeed } from "./helpers/feed-server.js";
+import { cancelJob, collectJobUpdates, readJob, startSync, syncRecords, waitForJob } from "./helpers/job-app.js";
+import { feed, freshCustomer, t, useSyncTestContext } from "./helpers/sync-test-context.js";
 import { removeFinishedJobs } from "../src/jobs/job-cleanup.js";
 
-let t: JobTestApp;
-let feed: FeedServer;
-
-beforeAll(async () => {
-  feed = await startFeedServer();
-  t = await startJobTestApp({ worker: true });
-});
-
-afterAll(async () => {
-  await t?.closeAll();
-  await feed?.close();
-});
-
-/** A fresh customer per test: syncs of one customer run one at a time. */
-async function freshCustomer(): Promise<{ customer: SeededCustomer; admin: SeededUser }> {
-  const customer = await t.seed.customer();
-  return { customer, admin: await customer.user({ role: "ADMIN" }) };
-}
+useSyncTestContext();
 
 const recordCount = (customerId: string) => t.db.prisma.record.count({ where: { customerId } });
 

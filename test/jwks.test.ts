@@ -24,8 +24,7 @@ beforeAll(async () => {
   t = await startTestApp({ JWT_JWKS_URL: idp.url, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: idp.audience });
   // This server signs no tokens in JWKS mode; the seed's own HS256 tokens are never used here.
   const seed = new Seed(t.db, new AccessTokens("seed-only-secret-that-is-long-enough-0123456789"));
-  acme = await seed.customer("Acme");
-  alice = await acme.user();
+  ({ customer: acme, admin: alice } = await seed.customerWithAdmin("Acme"));
 });
 afterAll(async () => {
   await t.close();

@@ -22,11 +22,10 @@ beforeAll(async () => {
     }),
     startTestApp(),
   ]);
-  const acme = await tight.seed.customer("Acme");
-  tightToken = (await acme.user()).token;
+  const { customer: acme, admin } = await tight.seed.customerWithAdmin("Acme");
+  tightToken = admin.token;
   await acme.records(3, () => ({}));
-  const globex = await defaults.seed.customer("Globex");
-  defaultToken = (await globex.user()).token;
+  defaultToken = (await defaults.seed.customerWithAdmin("Globex")).admin.token;
 });
 afterAll(() => Promise.all([tight.close(), defaults.close()]));
 

@@ -15,8 +15,7 @@ let recordId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
-  acme = await t.seed.customer();
-  alice = await acme.user();
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin());
   recordId = (await acme.record()).id;
 });
 afterAll(() => t.close());

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { createServices } from "../src/server.js";
+import { closeServices, createServices } from "../src/server.js";
 import { createFreshPostgres, type FreshPostgres } from "./helpers/fresh-postgres.js";
 import { startTestApp, type TestApp, testAppOver } from "./helpers/test-app.js";
 
@@ -42,12 +42,7 @@ async function appWithoutUsers(): Promise<TestApp> {
   const db = await openDatabase(config);
   await migrate(db);
   const services = createServices(config, db);
-  return testAppOver(config, db, services, async () => {
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.jobs.close();
-    await db.close();
-  });
+  return testAppOver(config, db, services, () => closeServices(services));
 }
 
 test("GraphiQL's opening text says how to seed while there are no users, and stops once there are", async () => {
@@ -59,8 +54,7 @@ test("GraphiQL's opening text says how to seed while there are no users, and sto
     expect(before.includes("The database has no users yet")).toBe(true);
     expect(before.includes(fresh ? `DATABASE_URL=${fresh.url} DATA_DIR=${folder} npm run db:seed` : "npm run db:seed")).toBe(true);
     expect(before.includes("npm run -s token -- --email alice@acme.test")).toBe(true);
-    const customer = await t.seed.customer();
-    await customer.user();
+    const { customer } = await t.seed.customerWithAdmin();
     expect((await page()).includes("The database has no users yet")).toBe(false);
     // The new PostgreSQL database is empty again for the start-up test below.
     if (fresh) await t.db.prisma.customer.delete({ where: { id: customer.id } });

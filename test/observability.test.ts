@@ -143,8 +143,7 @@ describe("readiness follows the database", () => {
 
 describe("metrics", () => {
   test("GET /metrics is Prometheus text, and the series move when requests run", async () => {
-    const acme = await t.seed.customer();
-    const alice = await acme.user();
+    const { customer: acme, admin: alice } = await t.seed.customerWithAdmin();
     await acme.records(3, () => ({}));
     const before = await (await get(t.app, "/metrics")).text();
 
@@ -178,8 +177,7 @@ describe("metrics", () => {
 
 describe("request id and logs", () => {
   test("x-request-id round-trips, and every log line of the request carries it", async () => {
-    const acme = await t.seed.customer();
-    const alice = await acme.user();
+    const { admin: alice } = await t.seed.customerWithAdmin();
     const response = await t.gql("{ viewer { user { email } } }", {
       token: alice.token,
       headers: { "x-request-id": "req-abc.123" },

@@ -10,8 +10,8 @@ const TOTAL = 23;
 
 beforeAll(async () => {
   t = await startTestApp();
-  const acme = await t.seed.customer("Acme");
-  alice = await acme.user();
+  const { customer: acme, admin } = await t.seed.customerWithAdmin("Acme");
+  alice = admin;
   // Groups of 5 records share one createdDate: ties on the sort key everywhere.
   await acme.records(TOTAL, (index) => ({
     createdDate: new Date(Date.UTC(2026, 0, 1 + Math.floor(index / 5))),
@@ -169,8 +169,7 @@ describe("records pagination", () => {
 
 describe("attachments pagination", () => {
   test("first/after within one record; cursors of another record are refused", async () => {
-    const acme = await t.seed.customer("Paging attachments");
-    const user = await acme.user();
+    const { customer: acme, admin: user } = await t.seed.customerWithAdmin("Paging attachments");
     const [one, two] = await acme.records(2, () => ({}));
     await acme.attachments(one!.id, 7);
     await acme.attachments(two!.id, 2);

@@ -33,11 +33,11 @@ beforeAll(async () => {
     startTestApp({ PERSISTED_OPERATIONS: "only", PERSISTED_OPERATIONS_FILE: allowList }),
     startTestApp({ PERSISTED_OPERATIONS: "allow", PERSISTED_OPERATIONS_FILE: allowList }),
   ]);
-  const acme = await only.seed.customer("Acme");
+  const { customer: acme, admin } = await only.seed.customerWithAdmin("Acme");
   slug = acme.slug;
-  onlyToken = (await acme.user()).token;
+  onlyToken = admin.token;
   await acme.records(2, () => ({}));
-  allowToken = (await (await allow.seed.customer("Globex")).user()).token;
+  allowToken = (await allow.seed.customerWithAdmin("Globex")).admin.token;
 });
 afterAll(async () => {
   await Promise.all([only.close(), allow.close()]);

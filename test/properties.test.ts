@@ -18,15 +18,14 @@ let cursors: string[];
 
 beforeAll(async () => {
   t = await startTestApp();
-  const acme = await t.seed.customer("Acme");
-  const alice = await acme.user();
+  const { customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme");
   const acmeRecords = await acme.records(6, (index) => ({ categoryCode: `CAT00${index % 3}` }));
   await acme.attachments(acmeRecords[0]!.id, 2);
   acmeIds = new Set([acme.id, alice.id, ...acmeRecords.map((record) => record.id)]);
   acmeGlobalIds = acmeRecords.map((record) => encodeGlobalID("Record", record.id));
   acmeTitles = new Map(acmeRecords.map((record) => [record.id, record.title]));
-  const globex = await t.seed.customer("Globex");
-  bob = await globex.user({ role: "ADMIN" });
+  const { customer: globex, admin: globexAdmin } = await t.seed.customerWithAdmin("Globex");
+  bob = globexAdmin;
   await globex.records(4, (index) => ({ categoryCode: `CAT00${index % 3}` }));
   // Real cursors of both customers, for mutation.
   cursors = [];

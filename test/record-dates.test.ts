@@ -3,20 +3,14 @@
 // rest of its page is applied, refused by the database's CHECK as a backstop, and repaired by
 // the migration where already stored, so no stored row can make a list fail to render.
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readMigrations } from "../src/db/migrate.js";
 import { inScriptTransaction } from "../src/db/sql-script-runner.js";
-import { type FeedServer, feedRecords, pagedFeed } from "./helpers/feed-server.js";
-import { type JobTestApp, startSync, waitForJob } from "./helpers/job-app.js";
-import { useSyncTestContext } from "./helpers/sync-test-context.js";
+import { feedRecords, pagedFeed } from "./helpers/feed-server.js";
+import { startSync, waitForJob } from "./helpers/job-app.js";
+import { feed, freshCustomer, t, useSyncTestContext } from "./helpers/sync-test-context.js";
 
-const context = useSyncTestContext();
-const { freshCustomer } = context;
-let t: JobTestApp;
-let feed: FeedServer;
-beforeAll(() => {
-  ({ t, feed } = context);
-});
+useSyncTestContext();
 
 const createRecord = `mutation($input: CreateRecordInput!) { createRecord(input: $input) { record { id createdDate } } }`;
 const updateRecord = `mutation($input: UpdateRecordInput!) { updateRecord(input: $input) { record { id createdDate } } }`;

@@ -37,9 +37,8 @@ describe.each(stores)("recordStats cached $name", ({ environment }) => {
       environment: { ...environment, RESPONSE_CACHE_TTL_MS: "60000", RESPONSE_CACHE_METADATA: "true" },
     });
     feed = await startFeedServer();
-    acme = await t.seed.customer("Acme");
-    alice = await acme.user();
-    bob = await (await t.seed.customer("Globex")).user();
+    ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
+    ({ admin: bob } = await t.seed.customerWithAdmin("Globex"));
     await acme.records(3, (index) => ({ referenceNumber: `ACME-${index}`, createdDate: new Date(Date.UTC(2026, 2, 1 + index)) }));
   });
   afterAll(async () => {
@@ -198,7 +197,7 @@ describe.each(stores)("recordStats cached $name", ({ environment }) => {
 test("RESPONSE_CACHE_STATS_TTL_MS sets the statistics' TTL: 0, never cached (lists still are)", async () => {
   const app = await startTestApp({ RESPONSE_CACHE_TTL_MS: "60000", RESPONSE_CACHE_STATS_TTL_MS: "0", RESPONSE_CACHE_METADATA: "true" });
   try {
-    const user = await (await app.seed.customer()).user();
+    const { admin: user } = await app.seed.customerWithAdmin();
     expect(cacheInfo(await app.gql(statsQuery, { token: user.token }))).toEqual({ hit: false, didCache: false });
     expect(cacheInfo(await app.gql(`{ records { totalCount } }`, { token: user.token }))).toEqual({ hit: false, didCache: true, ttl: 60_000 });
   } finally {

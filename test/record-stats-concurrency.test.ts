@@ -20,8 +20,7 @@ describe.skipIf(!usingPostgres)("concurrent writers of one customer", () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    acme = await t.seed.customer("Acme");
-    alice = await acme.user();
+    ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
   });
   afterAll(() => t.close());
 

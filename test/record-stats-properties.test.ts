@@ -24,9 +24,8 @@ let alice: SeededUser;
 beforeAll(async () => {
   t = await startJobTestApp({ worker: true });
   feed = await startFeedServer();
-  acme = await t.seed.customer("Acme");
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
   globex = await t.seed.customer("Globex");
-  alice = await acme.user();
   // The bystander: rows in the same categories and months, never written below.
   const bystanders = await globex.records(5, (index) => ({ categoryCode: "CAT-A", createdDate: new Date(Date.UTC(2026, 0, index + 1)) }));
   await globex.attachments(bystanders[0]!.id, 2);

@@ -47,11 +47,9 @@ async function job(customer: SeededCustomer, createdAt: string, statuses: JobSta
 
 beforeAll(async () => {
   t = await startTestApp();
-  acme = await t.seed.customer("Acme");
-  globex = await t.seed.customer("Globex");
-  alice = await acme.user({ role: "ADMIN" });
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
+  ({ customer: globex, admin: bob } = await t.seed.customerWithAdmin("Globex"));
   carol = await acme.user({ role: "VIEWER" });
-  bob = await globex.user({ role: "ADMIN" });
   // Month edges on purpose: the last millisecond of November, the first of December (UTC).
   const dates = ["2025-11-30T23:59:59.999Z", "2025-12-01T00:00:00.000Z", "2025-12-15T12:00:00Z", "2026-02-10T08:00:00Z", "2024-06-01T00:00:00Z"];
   const categories = ["CAT001", "CAT002", "CAT001", "CAT003", "CAT002"];
@@ -101,8 +99,7 @@ describe("what it answers", () => {
   });
 
   test("by default the last 12 months, the current one included, every month listed", async () => {
-    const fresh = await t.seed.customer("Fresh");
-    const user = await fresh.user();
+    const { admin: user } = await t.seed.customerWithAdmin("Fresh");
     const created = await t.gql(
       `mutation { createRecord(input: { referenceNumber: "NOW-1", categoryCode: "CAT009", title: "now" }) { record { id } } }`,
       { token: user.token },
@@ -204,8 +201,7 @@ describe("tenant isolation", () => {
 
 describe("cost", () => {
   test("one statement per request at 5 and at 20,000 records, and it reads no record, attachment or job", async () => {
-    const large = await t.seed.customer("Large");
-    const admin = await large.user();
+    const { customer: large, admin } = await t.seed.customerWithAdmin("Large");
     await seedBulkRecords(t.db, { customerIds: [large.id], recordsPerCustomer: 20_000, attachmentsPerRecord: 1 });
     const filter = { fromMonth: "2024-01", toMonth: "2026-12" };
     // The first request of a user also looks the user up (the positive control: the counter counts).
@@ -238,8 +234,7 @@ describe("the rollups", () => {
   });
 
   test("removing finished jobs past their retention keeps them in the counts (history)", async () => {
-    const customer = await t.seed.customer("Retention");
-    const user = await customer.user();
+    const { customer, admin: user } = await t.seed.customerWithAdmin("Retention");
     const finished = await job(customer, "2026-01-05T00:00:00Z", ["QUEUED", "RUNNING", "SUCCEEDED"]);
     const filter = { fromMonth: "2026-01", toMonth: "2026-01" };
     const before = (await stats(user.token, filter)).body.data.recordStats.jobsByStatus;

@@ -12,8 +12,7 @@ let viewer: SeededUser;
 
 beforeAll(async () => {
   t = await startTestApp();
-  acme = await t.seed.customer("Acme");
-  admin = await acme.user({ role: "ADMIN" });
+  ({ customer: acme, admin } = await t.seed.customerWithAdmin("Acme"));
   member = await acme.user({ role: "MEMBER" });
   viewer = await acme.user({ role: "VIEWER" });
 });

@@ -72,8 +72,7 @@ describe.skipIf(!hasRedisServer)("Redis unreachable (REDIS_URL set)", () => {
       RATE_LIMIT_PER_MINUTE: "10000",
       REDIS_RETRY_AFTER_MS: "1000",
     });
-    acme = await t.seed.customer("Acme");
-    admin = await acme.user({ role: "ADMIN" });
+    ({ customer: acme, admin } = await t.seed.customerWithAdmin("Acme"));
     await t.services.rateLimiter.storeReady();
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ let alice: SeededUser;
 
 beforeAll(async () => {
   t = await startTestApp();
-  alice = await (await t.seed.customer()).user();
+  ({ admin: alice } = await t.seed.customerWithAdmin());
 });
 afterAll(() => t.close());
 

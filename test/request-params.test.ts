@@ -29,7 +29,7 @@ beforeAll(async () => {
       },
     },
   );
-  alice = await (await t.seed.customer()).user();
+  ({ admin: alice } = await t.seed.customerWithAdmin());
 });
 afterAll(() => t.close());
 

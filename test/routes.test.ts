@@ -21,8 +21,7 @@ beforeAll(async () => {
     startTestApp({ NODE_ENV: "production" }),
     startTestApp({ RATE_LIMIT_PER_MINUTE: "2", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1" }),
   ]);
-  acme = await production.seed.customer("Acme");
-  alice = await acme.user();
+  ({ customer: acme, admin: alice } = await production.seed.customerWithAdmin("Acme"));
 });
 afterAll(() => Promise.all([production.close(), limited.close()]));
 
@@ -88,8 +87,7 @@ describe("the GraphQL endpoint", () => {
   });
 
   test("a customer refused with 429 at /graphql cannot create a record at /graphql/", async () => {
-    const customer = await limited.seed.customer("Limited");
-    const user = await customer.user();
+    const { customer, admin: user } = await limited.seed.customerWithAdmin("Limited");
     const viewer = { query: `{ viewer { user { id } } }` };
     for (let i = 0; i < 2; i++) expect((await post(limited, "/graphql", viewer, user.token)).status).toBe(200);
     expect((await post(limited, "/graphql", viewer, user.token)).status).toBe(429);

@@ -22,10 +22,8 @@ let acmeRecordIds: string[];
 beforeAll(async () => {
   // One pooled connection: every query below reuses the one a tenant query used before.
   t = await startTestApp({ ROW_LEVEL_SECURITY: "on", DATABASE_POOL_SIZE: "1" });
-  acme = await t.seed.customer("Acme");
-  globex = await t.seed.customer("Globex");
-  alice = await acme.user();
-  bob = await globex.user();
+  ({ customer: acme, admin: alice } = await t.seed.customerWithAdmin("Acme"));
+  ({ customer: globex, admin: bob } = await t.seed.customerWithAdmin("Globex"));
   const acmeRecords = await acme.records(4, () => ({ categoryCode: "CAT007" }));
   acmeRecordIds = acmeRecords.map((record) => record.id);
   await acme.attachments(acmeRecordIds[0]!, 2);

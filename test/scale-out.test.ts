@@ -94,8 +94,7 @@ describe.skipIf(!runs)(title, () => {
   });
 
   it("a mutation through instance 1 evicts the list instance 2 serves from the shared cache", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     await customer.records(3, (index) => ({ referenceNumber: `SCALE-${index}`, title: `Scale ${index}` }));
     const token = admin.token;
 
@@ -133,8 +132,7 @@ describe.skipIf(!runs)(title, () => {
   }, 30_000);
 
   it("a subscriber on instance 2 follows a job started on instance 1 and run by a worker process", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user();
+    const { admin } = await t.seed.customerWithAdmin();
     const url = feed.route(pagedFeed(feedRecords(12, "follow"), 3, { delayMs: 400 }));
     const started = await api1.gql(
       `mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`,
@@ -161,8 +159,7 @@ describe.skipIf(!runs)(title, () => {
   it("twenty jobs started through both instances each run exactly once, shared by the two workers", async () => {
     const jobs: Array<{ id: string; url: string; token: string; customerId: string }> = [];
     for (let index = 0; index < 20; index++) {
-      const customer = await t.seed.customer();
-      const admin = await customer.user();
+      const { customer, admin } = await t.seed.customerWithAdmin();
       const url = feed.route(pagedFeed(feedRecords(6, `twenty-${index}`), 3, { delayMs: 100 }));
       const api = index % 2 === 0 ? api1 : api2;
       jobs.push({ id: await startSync(through(api), admin.token, url), url, token: admin.token, customerId: customer.id });
@@ -181,8 +178,7 @@ describe.skipIf(!runs)(title, () => {
   }, 60_000);
 
   it("an instance killed with SIGKILL during a write load loses no acknowledged write; the other keeps serving", async () => {
-    const customer = await t.seed.customer();
-    const admin = await customer.user();
+    const { customer, admin } = await t.seed.customerWithAdmin();
     const acknowledged: string[] = [];
     const tally = { api1: { ok: 0, failed: 0 }, api2: { ok: 0, failed: 0, okAfterKill: 0 } };
     let killedAt: number | null = null;

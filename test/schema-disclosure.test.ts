@@ -12,8 +12,8 @@ let developmentToken: string;
 
 beforeAll(async () => {
   [production, development] = await Promise.all([startTestApp({ NODE_ENV: "production" }), startTestApp()]);
-  productionToken = (await (await production.seed.customer("Acme")).user()).token;
-  developmentToken = (await (await development.seed.customer("Acme")).user()).token;
+  productionToken = (await production.seed.customerWithAdmin("Acme")).admin.token;
+  developmentToken = (await development.seed.customerWithAdmin("Acme")).admin.token;
 });
 afterAll(() => Promise.all([production.close(), development.close()]));
 

@@ -110,7 +110,7 @@ test("SIGTERM completes an open jobUpdated subscription at once and exits well w
   if (postgres) {
     // PostgreSQL: a customer of this test's own, and a token signed with the process's secret.
     jobApp = await startJobTestApp({ worker: false });
-    seededToken = (await (await jobApp.seed.customer()).user()).token;
+    seededToken = (await jobApp.seed.customerWithAdmin()).admin.token;
     environment = {
       ...jobTestEnvironment(jobApp.config.jobs.queueSchema),
       DATABASE_URL: postgres,

@@ -16,8 +16,8 @@ let alice: SeededUser;
 
 beforeAll(async () => {
   t = await startTestApp();
-  const acme = await t.seed.customer("Acme");
-  alice = await acme.user();
+  const { customer: acme, admin } = await t.seed.customerWithAdmin("Acme");
+  alice = admin;
   const records = await acme.records(120, () => ({}));
   for (const record of records.slice(0, 110)) await acme.attachments(record.id, 3);
   // Another customer's rows must not change the counts (or the answers).
@@ -55,8 +55,7 @@ describe("statements per request", () => {
   test("positive control: with batching off, statements grow with the page (the counter counts)", async () => {
     const unbatched = await startTestApp({}, { loaderOptions: { batch: false } });
     try {
-      const acme = await unbatched.seed.customer("Acme");
-      const user = await acme.user();
+      const { customer: acme, admin: user } = await unbatched.seed.customerWithAdmin("Acme");
       const records = await acme.records(20, () => ({}));
       for (const record of records) await acme.attachments(record.id, 1);
       // Warm: the user's first request may authenticate against the database, later ones not.

@@ -28,8 +28,7 @@ afterAll(async () => {
 });
 
 async function runSync(handler: Parameters<FeedServer["route"]>[0]) {
-  const customer = await t.seed.customer();
-  const admin = await customer.user({ role: "ADMIN" });
+  const { customer, admin } = await t.seed.customerWithAdmin();
   const url = feed.route(handler);
   const job = await waitForJob(t, admin.token, await startSync(t, admin.token, url));
   const stored = await t.db.prisma.record.count({ where: { customerId: customer.id } });

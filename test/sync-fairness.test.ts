@@ -28,8 +28,7 @@ async function withOneSlot<T>(fairShareSeconds: number, work: (t: JobTestApp) =>
 
 /** A long sync of customer A (20 pages of 150 ms), then a short one of customer B once A runs. */
 async function longThenShort(t: JobTestApp) {
-  const [a, b] = [await t.seed.customer(), await t.seed.customer()];
-  const [adminA, adminB] = [await a.user({ role: "ADMIN" }), await b.user({ role: "ADMIN" })];
+  const [{ admin: adminA }, { admin: adminB }] = [await t.seed.customerWithAdmin(), await t.seed.customerWithAdmin()];
   const longUrl = feed.route(pagedFeed(feedRecords(20, "long"), 1, { delayMs: 150 }));
   const longJob = await startSync(t, adminA.token, longUrl);
   await waitForJob(t, adminA.token, longJob, () => feed.hits(longUrl) >= 2);

@@ -10,10 +10,9 @@ import { storageKeyFor } from "../src/storage/file-storage.js";
 import { type FeedRecordFixture, pagedFeed } from "./helpers/feed-server.js";
 import { waitForJob } from "./helpers/job-app.js";
 import type { SeededUser } from "./helpers/seed.js";
-import { useSyncTestContext } from "./helpers/sync-test-context.js";
+import { feed, freshCustomer, t, useSyncTestContext } from "./helpers/sync-test-context.js";
 
-const context = useSyncTestContext();
-const { freshCustomer } = context;
+useSyncTestContext();
 
 const doc = (filename: string) => ({ filename, contentType: "application/pdf", sizeBytes: 100 });
 const fixture = (referenceNumber: string, attachments?: Array<ReturnType<typeof doc>>): FeedRecordFixture => ({
@@ -25,27 +24,27 @@ const fixture = (referenceNumber: string, attachments?: Array<ReturnType<typeof 
 });
 
 async function sync(admin: SeededUser, records: unknown[], input: { mirror?: boolean } = {}, pageSize = 2) {
-  const sourceUrl = context.feed.route(pagedFeed(records, pageSize));
-  const started = await context.t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
+  const sourceUrl = feed.route(pagedFeed(records, pageSize));
+  const started = await t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
     token: admin.token,
     variables: { input: { sourceUrl, ...input } },
   });
   expect(started.body.errors).toBeUndefined();
-  return waitForJob(context.t, admin.token, started.body.data.syncRecords.jobId);
+  return waitForJob(t, admin.token, started.body.data.syncRecords.jobId);
 }
 
 /** An uploaded attachment: a stored file and its row, as addAttachment leaves them. */
 async function storedAttachment(customerId: string, referenceNumber: string, filename: string) {
-  const record = await context.t.db.prisma.record.findFirstOrThrow({ where: { customerId, referenceNumber } });
+  const record = await t.db.prisma.record.findFirstOrThrow({ where: { customerId, referenceNumber } });
   const key = storageKeyFor(customerId, randomUUID());
-  await context.t.services.storage.write(key, Readable.from([Buffer.from("%PDF-1.7 test")]), { contentType: "application/pdf" });
-  await context.t.db.prisma.attachment.create({
+  await t.services.storage.write(key, Readable.from([Buffer.from("%PDF-1.7 test")]), { contentType: "application/pdf" });
+  await t.db.prisma.attachment.create({
     data: { customerId, recordId: record.id, filename, contentType: "application/pdf", sizeBytes: 13, storageKey: key },
   });
   return key;
 }
 
-const fileExists = async (key: string) => (await context.t.services.storage.read(key)) !== null;
+const fileExists = async (key: string) => (await t.services.storage.read(key)) !== null;
 /** Files are deleted right after the commit that made the job SUCCEEDED: allow that moment. */
 async function fileDeleted(key: string): Promise<boolean> {
   const deadline = Date.now() + 3_000;
@@ -56,10 +55,10 @@ async function fileDeleted(key: string): Promise<boolean> {
   return true;
 }
 const references = async (customerId: string) =>
-  (await context.t.db.prisma.record.findMany({ where: { customerId }, orderBy: { referenceNumber: "asc" } })).map((r) => r.referenceNumber);
+  (await t.db.prisma.record.findMany({ where: { customerId }, orderBy: { referenceNumber: "asc" } })).map((r) => r.referenceNumber);
 const filenames = async (customerId: string, referenceNumber: string) =>
   (
-    await context.t.db.prisma.attachment.findMany({
+    await t.db.prisma.attachment.findMany({
       where: { customerId, record: { referenceNumber } },
       orderBy: { filename: "asc" },
     })
@@ -110,31 +109,31 @@ describe("records the feed stops listing", () => {
     expect(job.result).toMatchObject({ rejected: 1, unchanged: 2, recordsRemoved: 2 });
     expect(await references(customer.id)).toEqual(["A", "D", "E"]);
     expect(await fileDeleted(fileOfC)).toBe(true);
-    expect(await context.t.db.prisma.attachment.count({ where: { customerId: customer.id } })).toBe(0);
+    expect(await t.db.prisma.attachment.count({ where: { customerId: customer.id } })).toBe(0);
     expect(await references(other.customer.id)).toEqual(["B", "C"]);
     // Nothing is left of the run's bookkeeping (a failed run's goes with its job, at retention).
-    expect(await context.t.db.prisma.syncListedRecord.count({ where: { record: { customerId: customer.id } } })).toBe(0);
+    expect(await t.db.prisma.syncListedRecord.count({ where: { record: { customerId: customer.id } } })).toBe(0);
     // The cache was told of the deleted records too.
-    expect(context.t.changedRecords.get(customer.id)?.length).toBeGreaterThanOrEqual(2);
+    expect(t.changedRecords.get(customer.id)?.length).toBeGreaterThanOrEqual(2);
   });
 
   it("keep a record created while the mirroring sync ran", async () => {
     const { customer, admin } = await freshCustomer();
     await sync(admin, [fixture("OLD")]);
-    const sourceUrl = context.feed.route(pagedFeed([fixture("A")], 2, { delayMs: 1_000 }));
-    const started = await context.t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
+    const sourceUrl = feed.route(pagedFeed([fixture("A")], 2, { delayMs: 1_000 }));
+    const started = await t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
       token: admin.token,
       variables: { input: { sourceUrl, mirror: true } },
     });
     const jobId = started.body.data.syncRecords.jobId;
-    await waitForJob(context.t, admin.token, jobId, (job) => job.status === "RUNNING");
+    await waitForJob(t, admin.token, jobId, (job) => job.status === "RUNNING");
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const created = await context.t.gql(
+    const created = await t.gql(
       `mutation($input: CreateRecordInput!) { createRecord(input: $input) { record { id } } }`,
       { token: admin.token, variables: { input: { referenceNumber: "NEW", categoryCode: "CAT001", title: "Typed in", createdDate: "2026-01-01T00:00:00Z" } } },
     );
     expect(created.body.errors).toBeUndefined();
-    const job = await waitForJob(context.t, admin.token, jobId);
+    const job = await waitForJob(t, admin.token, jobId);
     expect(job.result).toMatchObject({ created: 1, recordsRemoved: 1 });
     expect(await references(customer.id)).toEqual(["A", "NEW"]);
   });
@@ -142,25 +141,25 @@ describe("records the feed stops listing", () => {
   it("are not deleted when the mirroring run fails before its end", async () => {
     const { customer, admin } = await freshCustomer();
     await sync(admin, [fixture("A"), fixture("B"), fixture("C")]);
-    const sourceUrl = context.feed.route(
+    const sourceUrl = feed.route(
       pagedFeed([fixture("A"), fixture("X"), fixture("Y")], 1, {
         override: ({ cursor }) => (cursor === "page-2" ? { status: 404, body: { error: "gone" } } : undefined),
       }),
     );
-    const started = await context.t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
+    const started = await t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
       token: admin.token,
       variables: { input: { sourceUrl, mirror: true } },
     });
-    const job = await waitForJob(context.t, admin.token, started.body.data.syncRecords.jobId);
+    const job = await waitForJob(t, admin.token, started.body.data.syncRecords.jobId);
     expect(job.status).toBe("FAILED");
     expect(await references(customer.id)).toEqual(["A", "B", "C", "X"]);
   });
 
   it("an idempotency key used without mirror cannot start a mirroring sync", async () => {
     const { admin } = await freshCustomer();
-    const sourceUrl = context.feed.route(pagedFeed([fixture("A")], 2));
+    const sourceUrl = feed.route(pagedFeed([fixture("A")], 2));
     const start = (mirror: boolean) =>
-      context.t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
+      t.gql(`mutation($input: SyncRecordsInput!) { syncRecords(input: $input) { jobId } }`, {
         token: admin.token,
         variables: { input: { sourceUrl, idempotencyKey: "k1", mirror } },
       });

@@ -46,10 +46,8 @@ type ScheduleView = {
   lastRun: { id: string; status: string } | null;
 };
 
-async function admin(): Promise<SeededUser> {
-  const customer = await t.seed.customer();
-  return customer.user({ role: "ADMIN" });
-}
+/** The ADMIN of a fresh customer. */
+const admin = async (): Promise<SeededUser> => (await t.seed.customerWithAdmin()).admin;
 
 function createSchedule(user: SeededUser, input: { sourceUrl?: string; cron?: string; timeZone?: string } = {}) {
   return t.gql<{ createSyncSchedule: { schedule: ScheduleView } }>(
@@ -186,8 +184,7 @@ describe("managing schedules", () => {
   });
 
   test("only an ADMIN manages schedules: a MEMBER or VIEWER gets FORBIDDEN and sees no schedule", async () => {
-    const customer = await t.seed.customer();
-    const owner = await customer.user({ role: "ADMIN" });
+    const { customer, admin: owner } = await t.seed.customerWithAdmin();
     const schedule = await created(owner);
     for (const role of ["MEMBER", "VIEWER"] as const) {
       const user = await customer.user({ role });
@@ -323,7 +320,7 @@ describe("for real", () => {
   test("with a worker running, a per-second schedule starts jobs on time and they run", async () => {
     const live = await startJobTestApp({ worker: true });
     try {
-      const user = await (await live.seed.customer()).user({ role: "ADMIN" });
+      const { admin: user } = await live.seed.customerWithAdmin();
       const response = await live.gql<{ createSyncSchedule: { schedule: ScheduleView } }>(
         `mutation($input: CreateSyncScheduleInput!) { createSyncSchedule(input: $input) { schedule { id } } }`,
         { token: user.token, variables: { input: { sourceUrl: feedUrl, cron: "* * * * * *", timeZone: "UTC" } } },

@@ -3,19 +3,13 @@
 // field; a feed record holding one is rejected with its reason while the valid records of the
 // same page are applied; reads that take such a string answer a client error, never a 500.
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { beforeAll, describe, expect, it } from "vitest";
-import { type FeedServer, feedRecords, pagedFeed } from "./helpers/feed-server.js";
-import { type JobTestApp, startSync, syncRecords, waitForJob } from "./helpers/job-app.js";
-import { useSyncTestContext } from "./helpers/sync-test-context.js";
+import { describe, expect, it } from "vitest";
+import { feedRecords, pagedFeed } from "./helpers/feed-server.js";
+import { startSync, syncRecords, waitForJob } from "./helpers/job-app.js";
+import { feed, freshCustomer, t, useSyncTestContext } from "./helpers/sync-test-context.js";
 import { uploadAttachment } from "./helpers/upload-request.js";
 
-const context = useSyncTestContext();
-const { freshCustomer } = context;
-let t: JobTestApp;
-let feed: FeedServer;
-beforeAll(() => {
-  ({ t, feed } = context);
-});
+useSyncTestContext();
 
 const NUL = "\u0000";
 const LONE_HIGH = "\ud800"; // JSON.stringify sends it as "\ud800": the server parses a lone surrogate

@@ -29,7 +29,7 @@ import { RECORD_SYNC_QUEUE } from "../src/jobs/queue.js";
 import { runRecordSync } from "../src/jobs/record-sync/run-record-sync.js";
 import { startJobWorker, type JobWorker } from "../src/jobs/worker.js";
 import { createLogger } from "../src/logger.js";
-import { createServices } from "../src/server.js";
+import { closeServices, createServices } from "../src/server.js";
 import { type FeedServer, feedRecords, pagedFeed, startFeedServer } from "./helpers/feed-server.js";
 import { jobTestEnvironment, startSync, syncRecords } from "./helpers/job-app.js";
 import { type TestApp, testAppOver } from "./helpers/test-app.js";
@@ -129,12 +129,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await t?.services.jobs.close();
-  await t?.services.userChanges.stop();
-  await t?.services.recordChanges.stop();
-  await t?.services.responseCache.close();
-  await t?.services.rateLimiter.close();
-  await db?.close();
+  await (t ? closeServices(t.services) : db?.close());
   await server?.stop();
   await pglite?.close();
   await feed?.close();
@@ -148,11 +143,6 @@ beforeEach(async () => {
   if (!serverUp) await startServer();
 });
 
-async function freshAdmin() {
-  const customer = await t.seed.customer();
-  return { customer, admin: await customer.user({ role: "ADMIN" }) };
-}
-
 /** The app's log lines with message `msg`, about the job with global id `jobId` when given. */
 const logLines = (msg: string, jobId?: string) => logs.filter((line) => line.msg === msg && (!jobId || line.jobId === rowId(jobId)));
 const PAUSED = "database unavailable; record sync paused";
@@ -162,7 +152,7 @@ const ALREADY_COMMITTED = "page had committed before the database went away; not
 
 test("a running sync pauses while the database is down and carries on by itself once it is back, losing no attempt", { timeout: 60_000 }, async () => {
   // Before: a job runs normally.
-  const warm = await freshAdmin();
+  const warm = await t.seed.customerWithAdmin();
   const warmJob = await startSync(t, warm.admin.token, feed.route(pagedFeed(feedRecords(4, "warm"), 10)));
   await pollUntil(() => jobsById([warmJob]), ([job]) => job?.status === "SUCCEEDED", 15_000, "warm-up job");
   expect(await referenceNumbers(warm.customer.id)).toHaveLength(4);
@@ -170,13 +160,13 @@ test("a running sync pauses while the database is down and carries on by itself 
   // Mid-flight: 3 pages of 10, each taking 1 s to arrive. The outage starts just after page 2
   // was asked for, so page 1 is committed, page 2 arrives in the dark and its transaction finds
   // no database.
-  const running = await freshAdmin();
+  const running = await t.seed.customerWithAdmin();
   const runningRecords = feedRecords(30, "running");
   const runningFeed = feed.route(pagedFeed(runningRecords, 10, { delayMs: 1_000 }));
   const runningJob = await startSync(t, running.admin.token, runningFeed);
   await pollUntil(() => jobsById([runningJob]), ([job]) => job?.status === "RUNNING", 15_000, "running job claimed");
   // Waiting: another customer's job, queued behind it (the worker takes one at a time).
-  const waiting = await freshAdmin();
+  const waiting = await t.seed.customerWithAdmin();
   const waitingRecords = feedRecords(10, "waiting");
   const waitingFeed = feed.route(pagedFeed(waitingRecords, 5));
   const waitingJob = await startSync(t, waiting.admin.token, waitingFeed);
@@ -217,7 +207,7 @@ test("a running sync pauses while the database is down and carries on by itself 
 
   // Back: a new job is accepted (retried while the API's pool reconnects; the key makes a
   // retry return the same job rather than start another)...
-  const later = await pollUntil(freshAdmin, () => true, 10_000, "seeding after restart");
+  const later = await pollUntil(() => t.seed.customerWithAdmin(), () => true, 10_000, "seeding after restart");
   const laterRecords = feedRecords(6, "later");
   const laterFeed = feed.route(pagedFeed(laterRecords, 5));
   const laterJob = (
@@ -289,7 +279,7 @@ function faultyPrisma(fault: (n: number) => "before" | "after" | null): PrismaCl
 
 /** A job row to run directly with runRecordSync: pg-boss (and so the worker) never hears of it. */
 async function directJob(sourceUrl: string) {
-  const { customer } = await freshAdmin();
+  const { customer } = await t.seed.customerWithAdmin();
   const job = await db.prisma.collectionJob.create({ data: { customerId: customer.id, kind: "RECORD_SYNC", sourceUrl } });
   return { customer, job };
 }

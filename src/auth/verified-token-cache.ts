@@ -2,12 +2,15 @@
 // change, so once verified it stays good until its own expiry: remember verified tokens
 // (only those) until then. Users disabled meanwhile are refused by the user check that
 // follows verification on every request, not here.
+import { BoundedMap } from "../bounded-map.js";
 import type { TokenClaims } from "./token-claims.js";
 
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
+  private readonly entries: BoundedMap<string, { claims: TokenClaims; expiresAtMs: number }>;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(maxEntries = 10_000) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   get(token: string): TokenClaims | undefined {
     const entry = this.entries.get(token);
@@ -21,7 +24,6 @@ export class VerifiedTokenCache {
 
   /** `expiresAt`: the token's `exp`, in seconds since the epoch. */
   remember(token: string, claims: TokenClaims, expiresAt: number): void {
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(token, { claims, expiresAtMs: expiresAt * 1000 });
   }
 }

@@ -3,6 +3,7 @@
 // database trigger NOTIFYs `user_changed` (migration 20261130010000_user_change_notify), and
 // every process listening on that database forgets the user. The TTL only bounds the damage of
 // a notification lost while the listener reconnects.
+import { BoundedMap } from "../bounded-map.js";
 import type { Notifications } from "../db/notifications.js";
 import type { Viewer } from "./viewer.js";
 
@@ -11,7 +12,7 @@ export const USER_CHANGED_CHANNEL = "user_changed";
 type Entry = { viewer: Viewer; expiresAt: number };
 
 export class VerifiedUserCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: BoundedMap<string, Entry>;
   // Bumped by every eviction: a lookup that started before one must not store what it read.
   private generation = 0;
   // Users are remembered only while changes are heard (see followUserChanges' caller).
@@ -19,8 +20,10 @@ export class VerifiedUserCache {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   get(userId: string, customerId: string): Viewer | undefined {
     const entry = this.entries.get(userId);
@@ -44,10 +47,6 @@ export class VerifiedUserCache {
 
   remember(viewer: Viewer, lookupGeneration: number): void {
     if (!this.trusted || this.ttlMs === 0 || lookupGeneration !== this.generation) return;
-    if (this.entries.size >= this.maxEntries) {
-      // Map iterates in insertion order: drop the oldest.
-      this.entries.delete(this.entries.keys().next().value!);
-    }
     this.entries.set(viewer.user.id, { viewer, expiresAt: Date.now() + this.ttlMs });
   }
 

@@ -5,6 +5,7 @@ import { createInMemoryCache, type Cache } from "@graphql-yoga/plugin-response-c
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { BoundedMap } from "../bounded-map.js";
 import { createRedisResponseStore, type SharedCache } from "./redis-response-store.js";
 import { type CacheEntity, cacheTags, withTenantTags } from "./tenant-tagged-cache.js";
 
@@ -18,7 +19,7 @@ export class ResponseCache {
   // stored only if no invalidation happened meanwhile. Other instances' invalidations are the
   // shared store's to check, told how long ago the execution started (redis-response-store.ts).
   private invalidations = 0;
-  private readonly executionsByKey = new Map<string, { invalidations: number; startedAt: number }>();
+  private readonly executionsByKey = new BoundedMap<string, { invalidations: number; startedAt: number }>(MAX_EXECUTIONS_TRACKED);
 
   constructor(
     readonly ttlMs: number,
@@ -33,9 +34,6 @@ export class ResponseCache {
 
   /** A cacheable query with this key starts executing (a miss). */
   executionStarted(key: string): void {
-    if (this.executionsByKey.size >= MAX_EXECUTIONS_TRACKED) {
-      this.executionsByKey.delete(this.executionsByKey.keys().next().value!);
-    }
     // Two identical queries in flight: the earlier start decides.
     if (!this.executionsByKey.has(key)) {
       this.executionsByKey.set(key, { invalidations: this.invalidations, startedAt: performance.now() });

@@ -7,6 +7,7 @@
 // impossible for one customer's row to reference another's.
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { withRowLevelSecurity } from "./row-level-security.js";
+import { BoundedMap } from "../bounded-map.js";
 import { isUuid } from "../uuid.js";
 
 /** Models whose rows belong to one customer through their customerId column. */
@@ -157,14 +158,13 @@ export function createTenantClientCache(
   options: { rowLevelSecurity?: boolean } = {},
   maxCustomers = 1000,
 ) {
-  const clients = new Map<string, TenantScopedClient>();
+  const clients = new BoundedMap<string, TenantScopedClient>(maxCustomers);
   const unauthenticated = createTenantScopedClient(prisma, undefined, options);
   return (customerId: string | undefined): TenantScopedClient => {
     if (!customerId) return unauthenticated;
     let client = clients.get(customerId);
     if (!client) {
       client = createTenantScopedClient(prisma, customerId, options);
-      if (clients.size >= maxCustomers) clients.delete(clients.keys().next().value!);
       clients.set(customerId, client);
     }
     return client;

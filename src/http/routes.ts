@@ -24,3 +24,10 @@ export function routeOf(url: URL): Route | null {
 }
 
 export const isGraphQLRequest = (url: URL) => routeOf(url) === "graphql";
+
+/**
+ * Yoga's own liveness check runs ahead of every plugin and answers any URL that ends with
+ * its endpoint. No request URL can end with a line break (URL parsing drops it, HTTP refuses
+ * it), so with this endpoint it never answers and useExactRoutes serves /health instead.
+ */
+export const UNREACHABLE_ENDPOINT = "\n";

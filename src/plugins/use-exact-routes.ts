@@ -24,21 +24,3 @@ export function useExactRoutes(): Plugin {
     },
   };
 }
-
-/** `plugin` (a library's, matching paths loosely) only for requests to `route`. */
-export function onlyAt(route: Route, plugin: Plugin): Plugin {
-  const onRequest = plugin.onRequest;
-  return {
-    ...plugin,
-    ...(onRequest && {
-      onRequest: (payload) => (routeOf(payload.url) === route ? onRequest(payload) : undefined),
-    }),
-  };
-}
-
-/**
- * Yoga's own liveness check runs ahead of every plugin and answers any URL that ends with
- * its endpoint. No request URL can end with a line break (URL parsing drops it, HTTP refuses
- * it), so with this endpoint it never answers and useExactRoutes serves /health instead.
- */
-export const UNREACHABLE_ENDPOINT = "\n";

@@ -5,10 +5,10 @@
 // schema at start, so a broken or stale list stops the process instead of failing requests.
 import fs from "node:fs";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
-import { type GraphQLSchema, parse, validate } from "graphql";
+import { type GraphQLError, type GraphQLSchema, parse, validate } from "graphql";
 import type { GraphQLParams, Plugin } from "graphql-yoga";
 import { type Config, ConfigError } from "../config.js";
-import { clientError } from "../errors.js";
+import { noPersistedOperation, onlyPersistedOperations, unknownPersistedOperation } from "../errors.js";
 import type { Metrics } from "../metrics.js";
 
 /** The id → document map; the file is either that object or an Apollo persisted-query manifest. */
@@ -60,22 +60,18 @@ export function usePersistedOperationsAllowList(options: {
   const { settings, schema, metrics } = options;
   if (settings.mode === "off" || !settings.file) return {};
   const operations = loadPersistedOperations(settings.file, schema);
-  const refusal = (code: "FORBIDDEN" | "BAD_USER_INPUT", message: string, status: number) => () => {
+  const refusal = (error: () => GraphQLError) => () => {
     metrics.refusals.inc({ limit: "persisted_operations" });
-    return clientError(code, message, { http: { status } });
+    return error();
   };
   return usePersistedOperations({
     allowArbitraryOperations: settings.mode === "allow",
     extractPersistedOperationId: persistedOperationId,
     getPersistedOperation: (id) => operations.get(id) ?? null,
     customErrors: {
-      persistedQueryOnly: refusal(
-        "FORBIDDEN",
-        "Only allow-listed operations run here: send its documentId, not a document (PERSISTED_OPERATIONS=only).",
-        403,
-      ),
-      notFound: refusal("BAD_USER_INPUT", "No allow-listed operation has this id (PERSISTED_OPERATIONS_FILE).", 400),
-      keyNotFound: refusal("BAD_USER_INPUT", "Send a documentId or a query.", 400),
+      persistedQueryOnly: refusal(onlyPersistedOperations),
+      notFound: refusal(unknownPersistedOperation),
+      keyNotFound: refusal(noPersistedOperation),
     },
   }) as Plugin;
 }

@@ -3,7 +3,7 @@
 // right after useAuthentication, whose verdict it reads (no SQL of its own), and before the
 // response cache, so cache hits count too.
 import type { Plugin } from "graphql-yoga";
-import { errorResponse, rateLimited } from "../errors.js";
+import { rateLimitedResponse } from "../errors.js";
 import { clientAddress } from "../http/client-address.js";
 import { isGraphQLRequest } from "../http/routes.js";
 import type { Metrics } from "../metrics.js";
@@ -32,11 +32,7 @@ export function useRateLimit(options: {
       const variable = subject.kind === "customer" ? "RATE_LIMIT_PER_MINUTE" : "RATE_LIMIT_ANONYMOUS_PER_MINUTE";
       metrics.refusals.inc({ limit: "rate" });
       metrics.errors.inc({ code: "RATE_LIMITED" });
-      endResponse(
-        errorResponse(rateLimited(verdict.retryAfterSeconds, variable, requestIdOf(request)), {
-          "retry-after": String(verdict.retryAfterSeconds),
-        }),
-      );
+      endResponse(rateLimitedResponse(verdict.retryAfterSeconds, variable, requestIdOf(request)));
     },
   };
 }

@@ -4,7 +4,7 @@
 // only: GET stays usable by EventSource (SSE) and GraphiQL, and GET cannot run mutations.
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { Plugin } from "graphql-yoga";
-import { clientError } from "../errors.js";
+import { csrfHeaderMissing } from "../errors.js";
 
 /** Either header will do: Yoga's own, or the one Apollo Client's upload link sends. */
 export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight"];
@@ -18,11 +18,7 @@ export function useUploadCsrfPrevention(): Plugin {
         csrf.onRequestParse?.(payload as never);
       } catch {
         // The plugin's own error has no extensions.code; the contract wants one.
-        throw clientError(
-          "FORBIDDEN",
-          `This request needs the ${CSRF_HEADERS[0]} header (any value): uploads and form posts without it are refused (CSRF prevention).`,
-          { http: { status: 403 } },
-        );
+        throw csrfHeaderMissing(CSRF_HEADERS[0]!);
       }
     },
   };

@@ -1,4 +1,5 @@
-// A fluent seed for tests: seed.customer() → customer.user({ role }) / customer.record(...).
+// A fluent seed for tests: seed.customer() → customer.user({ role }) / customer.record(...),
+// and seed.customerWithAdmin() for the customer-and-user most tests start from.
 // Every customer gets a unique slug, so test files can share one PostgreSQL database.
 import { randomUUID } from "node:crypto";
 import type { AccessTokens } from "../../src/auth/access-tokens.js";
@@ -78,5 +79,11 @@ export class Seed {
     const slug = `c-${randomUUID().slice(0, 12)}`;
     const customer = await this.db.prisma.customer.create({ data: { name, slug } });
     return new SeededCustomer(this.db, this.tokens, customer.id, slug);
+  }
+
+  /** A fresh customer and one ADMIN of it (its token in `admin.token`). */
+  async customerWithAdmin(name?: string): Promise<{ customer: SeededCustomer; admin: SeededUser }> {
+    const customer = await this.customer(name);
+    return { customer, admin: await customer.user({ role: "ADMIN" }) };
   }
 }

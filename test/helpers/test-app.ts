@@ -6,7 +6,7 @@ import path from "node:path";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { AppServices } from "../../src/context.js";
 import type { Database } from "../../src/db/database.js";
-import { type App, createApp, createServices } from "../../src/server.js";
+import { type App, closeServices, createApp, createServices } from "../../src/server.js";
 import { type GraphQLResponse, postGraphQL } from "./graphql-request.js";
 import { Seed } from "./seed.js";
 import { openTestDatabase } from "./test-database.js";
@@ -43,12 +43,7 @@ export async function startTestApp(
   const db = await openTestDatabase(config);
   const services = createServices(config, db, overrides);
   return testAppOver(config, db, services, async () => {
-    // LISTEN connections first: they would outlive the database otherwise.
-    await services.userChanges.stop();
-    await services.recordChanges.stop();
-    await services.responseCache.close();
-    await services.rateLimiter.close();
-    await db.close();
+    await closeServices(services);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 }
