@@ -10,7 +10,7 @@
 //
 // Compiling costs CPU (measured ~10 µs a character of the document) and memory (50–90 bytes a
 // character): documents are any authenticated client's to choose, so compiled ones are held in
-// a byte-bounded cache, and at most COMPILE_BURST compilations run per minute, whatever is sent.
+// a byte-bounded cache, and at most COMPILES_PER_MINUTE compilations run, whatever is sent.
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -20,10 +20,12 @@ import {
   getVariableValues,
   type GraphQLSchema,
   locatedError,
+  type OperationDefinitionNode,
   visit,
 } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import type { Plugin } from "graphql-yoga";
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import { ByteBoundedLru } from "../cache/byte-bounded-lru.js";
 
 export type CompiledQueriesOptions = {
@@ -35,8 +37,8 @@ export type CompiledQueriesOptions = {
   onCompile?: (outcome: "compiled" | "not_compilable") => void;
 };
 
-/** Compilations allowed in a burst, and per minute after it. */
-const COMPILE_BURST = 60;
+/** Compilations allowed per minute (the rest of the minute's documents run on graphql-js). */
+const COMPILES_PER_MINUTE = 60;
 /** Measured 52–92 bytes of heap per character of the document; counted high. */
 const COMPILED_BYTES_PER_CHARACTER = 100;
 
@@ -53,35 +55,47 @@ export function useCompiledQueries(options: CompiledQueriesOptions): Plugin {
     options.cache,
     (document, operations) => compiledBytes(document) * operations.size,
   );
-  const budget = new CompileBudget(COMPILE_BURST, 60_000);
+  // The library the request rate limit uses (src/rate-limit/), in memory: one budget per process.
+  const compileBudget = new RateLimiterMemory({ points: COMPILES_PER_MINUTE, duration: 60 });
 
-  function compiledFor(schema: GraphQLSchema, document: DocumentNode, operationName: string): Compiled | undefined {
-    const operations = compiled.get(document);
-    const found = operations?.get(operationName);
-    if (found !== undefined) return found;
+  /** Counts a use of a document not compiled yet; true when it is now due to be compiled. */
+  function dueForCompiling(document: DocumentNode): boolean {
     const seen = (uses.get(document) ?? 0) + 1;
     uses.set(document, seen);
     // A document whose compilation the cache could not keep would be compiled on every use.
-    if (seen < options.compileOnUse || compiledBytes(document) > options.cache.maxBytes || !budget.take()) return undefined;
+    return seen >= options.compileOnUse && compiledBytes(document) <= options.cache.maxBytes;
+  }
+
+  function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string): Compiled {
     const result = compileQuery(schema, document, operationName || undefined, { disablingCapturingStackErrors: true });
     const entry: Compiled = isCompiledQuery(result) ? result : NOT_COMPILABLE;
     options.onCompile?.(entry === NOT_COMPILABLE ? "not_compilable" : "compiled");
-    compiled.set(document, new Map(operations).set(operationName, entry));
+    compiled.set(document, new Map(compiled.get(document)).set(operationName, entry));
     return entry;
   }
 
   return {
     onExecute({ executeFn, setExecuteFn }) {
-      setExecuteFn((args: ExecutionArgs) => {
-        const operation = getOperationAST(args.document, args.operationName);
-        if (operation?.operation !== "query") return executeFn(args);
-        const query = compiledFor(args.schema, args.document, args.operationName ?? "");
-        if (query === undefined || query === NOT_COMPILABLE) return executeFn(args);
+      const run = (query: Compiled, operation: OperationDefinitionNode, args: ExecutionArgs) => {
+        if (query === NOT_COMPILABLE) return executeFn(args);
         // graphql-js words variable errors as clients (and tests) know them: let it answer those.
         const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
         if (coerced.errors) return executeFn(args);
         const result = query.query(args.rootValue, args.contextValue, args.variableValues ?? {});
         return result instanceof Promise ? result.then((r) => asGraphQLJsResult(r, args.document)) : asGraphQLJsResult(result, args.document);
+      };
+      setExecuteFn((args: ExecutionArgs) => {
+        const operation = getOperationAST(args.document, args.operationName);
+        if (operation?.operation !== "query") return executeFn(args);
+        const operationName = args.operationName ?? "";
+        // The hot path stays synchronous: a compiled document runs at once.
+        const found = compiled.get(args.document)?.get(operationName);
+        if (found !== undefined) return run(found, operation, args);
+        if (!dueForCompiling(args.document)) return executeFn(args);
+        return compileBudget.consume("compile").then(
+          () => run(compile(args.schema, args.document, operationName), operation, args),
+          () => executeFn(args), // over the minute's budget: graphql-js, and compiled on a later use
+        );
       });
     },
   };
@@ -89,28 +103,6 @@ export function useCompiledQueries(options: CompiledQueriesOptions): Plugin {
 
 /** The estimated heap one compiled operation of `document` holds (a document without locations counts as 10,000 characters). */
 const compiledBytes = (document: DocumentNode) => (document.loc?.source.body.length ?? 10_000) * COMPILED_BYTES_PER_CHARACTER;
-
-/** A token bucket: `burst` compilations at once, refilled evenly over `periodMs`. */
-class CompileBudget {
-  private tokens: number;
-  private refilledAt = Date.now();
-
-  constructor(
-    private readonly burst: number,
-    private readonly periodMs: number,
-  ) {
-    this.tokens = burst;
-  }
-
-  take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.burst) / this.periodMs);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
 
 /**
  * The result as graphql-js shapes it: `errors` before `data`, and each error a graphql-js
