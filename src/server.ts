@@ -11,7 +11,7 @@ import { startFollowingRecordChanges } from "./cache/follow-record-changes.js";
 import { createNotifications } from "./db/notifications.js";
 import { postgresUrlOf } from "./db/connection-url.js";
 import { createResponseCache } from "./cache/response-cache.js";
-import { createDocumentCaches } from "./cache/document-caches.js";
+import { createDocumentCaches, DOCUMENT_CACHE_MAX_ENTRIES } from "./cache/document-caches.js";
 import type { Config } from "./config.js";
 import { type AppServices, buildContext, type RequestContext } from "./context.js";
 import type { Database } from "./db/database.js";
@@ -58,9 +58,6 @@ import { useUploadCsrfPrevention } from "./plugins/use-upload-csrf-prevention.js
 import { useSubscriptionShutdown } from "./plugins/use-subscription-shutdown.js";
 import { useGraphiQLPage } from "./plugins/use-graphiql-page.js";
 import { useCompiledQueries } from "./plugins/use-compiled-queries.js";
-
-/** Compiled query documents kept per process, besides DOCUMENT_CACHE_MAX_BYTES (as Yoga's parse cache). */
-const MAX_COMPILED_QUERIES = 1_024;
 
 export function createServices(
   config: Config,
@@ -263,7 +260,7 @@ export function createApp(services: AppServices, options: { stopping?: AbortSign
         ? [
             useCompiledQueries({
               compileOnUse: config.compileQueriesOnUse,
-              cache: { maxBytes: config.limits.documentCacheMaxBytes, maxEntries: MAX_COMPILED_QUERIES },
+              cache: { maxBytes: config.limits.documentCacheMaxBytes, maxEntries: DOCUMENT_CACHE_MAX_ENTRIES },
               onCompile: (outcome) => services.metrics.compiledQueries.inc({ outcome }),
             }),
           ]

@@ -5,7 +5,8 @@
 import type { DocumentNode } from "graphql";
 import { ByteBoundedLru } from "./byte-bounded-lru.js";
 
-const MAX_ENTRIES = 1_024;
+/** Entries each document cache holds besides its bytes (Yoga's own default); the compiled-query cache too. */
+export const DOCUMENT_CACHE_MAX_ENTRIES = 1_024;
 /** A string's characters, at two bytes each (V8 keeps non-Latin-1 text that way). */
 const BYTES_PER_CHARACTER = 2;
 /** Measured on a token-dense document: its AST (nodes and locations) holds ~67 bytes of heap per source character. */
@@ -16,7 +17,7 @@ const ERROR_OVERHEAD_BYTES = 1_024;
 export type DocumentCaches = { documents: ByteBoundedLru<DocumentNode>; errors: ByteBoundedLru<unknown> };
 
 export function createDocumentCaches(maxBytes: number): DocumentCaches {
-  const limits = { maxBytes, maxEntries: MAX_ENTRIES };
+  const limits = { maxBytes, maxEntries: DOCUMENT_CACHE_MAX_ENTRIES };
   return {
     documents: new ByteBoundedLru<DocumentNode>(limits, (key) => key.length * (BYTES_PER_CHARACTER + AST_BYTES_PER_CHARACTER)),
     errors: new ByteBoundedLru<unknown>(limits, (key) => key.length * BYTES_PER_CHARACTER + ERROR_OVERHEAD_BYTES),
