@@ -69,7 +69,10 @@ describe("sync bounds", () => {
     const { job, url } = await runSync(pagedFeed(feedRecords(5, "slow"), 1, { delayMs: 800 }));
     expect(job.status).toBe("FAILED");
     expect(job.error).toMatch(/ran for more than 2 s.*SYNC_MAX_DURATION_SECONDS/);
-    expect(feed.hits(url)).toBeGreaterThanOrEqual(3);
+    // It gave up no sooner than its 2 s (a busy machine only makes the run longer), which the
+    // number of pages read cannot tell: at load ~19 pages took long enough that only 2 were read.
+    expect(Date.parse(job.finishedAt!) - Date.parse(job.startedAt!)).toBeGreaterThanOrEqual(2_000);
+    expect(feed.hits(url)).toBeGreaterThanOrEqual(2);
     expect(feed.hits(url)).toBeLessThan(5);
   });
 

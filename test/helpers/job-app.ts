@@ -79,6 +79,8 @@ export type JobView = {
   pagesDone: number;
   recordsTotal: number | null;
   error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
   result: { created: number; updated: number; unchanged: number; rejected: number; pages: number; rejections: Array<{ referenceNumber: string | null; reason: string }> } | null;
 };
 
